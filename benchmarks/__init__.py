@@ -1,0 +1,1 @@
+"""The measurement engine: plan, launch, sweep, time, aggregate and record."""

@@ -1,0 +1,96 @@
+"""From per-rank, per-iteration times to the summary row. Pure functions, no I/O.
+
+The iteration time is the max over ranks (what an application waits for); the mean over
+ranks and the skew (max - min) are kept beside it. Bandwidth comes from the median time and is
+never averaged (Hoefler & Belli R3). Formulas: docs/formulas.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from benchmarks.iterations import median_ci
+
+SUMMARY_COLUMNS = [
+    "collective", "backend", "device", "dtype", "redop", "inplace", "size_bytes", "count",
+    "nranks", "nnodes", "iterations", "stop_reason", "time_us_median", "time_us_p99",
+    "time_us_ci_low", "time_us_ci_high", "time_us_min", "time_us_max", "algbw_gbps",
+    "busbw_gbps", "wrong",
+]
+EXTRA_COLUMNS = [
+    "root", "transport", "timing", "timer", "ops_per_sample", "busbw_factor", "time_us_mean_ranks",
+    "skew_us_median", "slowest_rank", "slowest_rank_share", "ci_method", "valid", "source", "run_id",
+]
+
+
+def per_iteration(rank_times_us: np.ndarray) -> dict[str, np.ndarray]:
+    """(ranks x iterations) -> per-iteration max, mean, skew and the last rank to finish."""
+    t = np.asarray(rank_times_us, dtype=np.float64)
+    if t.ndim != 2 or t.shape[1] == 0:
+        raise ValueError("rank times must be a non-empty ranks x iterations matrix")
+    return {
+        "time_us": t.max(axis=0),
+        "time_us_mean": t.mean(axis=0),
+        "skew_us": t.max(axis=0) - t.min(axis=0),
+        "last_rank": t.argmax(axis=0),
+    }
+
+
+def bandwidth_gbps(size_bytes: int, time_us: float) -> float:
+    """algbw in GB/s (1e9 bytes/s) from a time in microseconds: size / time."""
+    if time_us <= 0 or not np.isfinite(time_us):
+        return float("nan")
+    return size_bytes / (time_us * 1e-6) / 1e9
+
+
+def time_stats(times_us: np.ndarray) -> dict[str, float]:
+    """Median, nearest-rank p99, order-statistic 95 % CI of the median, min, max."""
+    t = np.asarray(times_us, dtype=np.float64)
+    lo, hi = median_ci(t)
+    return {
+        "time_us_median": float(np.median(t)),
+        "time_us_p99": float(np.percentile(t, 99, method="inverted_cdf")),
+        "time_us_ci_low": lo,
+        "time_us_ci_high": hi,
+        "time_us_min": float(t.min()),
+        "time_us_max": float(t.max()),
+    }
+
+
+def summary_row(meta: Mapping[str, Any], it: Mapping[str, np.ndarray], busbw_factor: float) -> dict:
+    """One summary row from a point's metadata and its per-iteration arrays."""
+    stats = time_stats(it["time_us"])
+    algbw = bandwidth_gbps(int(meta["size_bytes"]), stats["time_us_median"])
+    last = np.asarray(it["last_rank"])
+    counts = np.bincount(last.astype(np.int64)) if last.size else np.zeros(1, dtype=np.int64)
+    wrong = meta.get("wrong")
+    row = {k: meta.get(k) for k in SUMMARY_COLUMNS if k in meta}
+    row.update(stats)
+    row.update(
+        iterations=int(len(it["time_us"])),
+        algbw_gbps=algbw,
+        busbw_gbps=algbw * busbw_factor,
+        busbw_factor=busbw_factor,
+        time_us_mean_ranks=float(np.median(it["time_us_mean"])),
+        skew_us_median=float(np.median(it["skew_us"])),
+        slowest_rank=int(counts.argmax()),
+        slowest_rank_share=float(counts.max() / max(last.size, 1)),
+        ci_method="order-statistics",
+        valid=wrong is not None and int(wrong) == 0,
+    )
+    for key in EXTRA_COLUMNS:
+        if key not in row and key in meta:
+            row[key] = meta[key]
+    return row
+
+
+def summary_frame(rows: list[dict]) -> pd.DataFrame:
+    """Rows -> DataFrame with the contract columns first, extras after."""
+    df = pd.DataFrame(rows)
+    cols = [c for c in SUMMARY_COLUMNS + EXTRA_COLUMNS if c in df.columns]
+    rest = [c for c in df.columns if c not in cols]
+    return df.reindex(columns=SUMMARY_COLUMNS + [c for c in cols if c not in SUMMARY_COLUMNS] + rest)

@@ -1,0 +1,70 @@
+"""`python run_bench.py <command> ...`: the one place that turns errors into exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import Optional
+
+from benchmarks.errors import ExitCode, FabricbenchError, UsageError
+from benchmarks.launcher import env_rank
+
+# command -> module with add_arguments(parser) and main(args) -> int
+COMMANDS = {
+    "run": ("benchmarks.cli.run_cmd", "run microbenchmarks (under mpirun/srun for more than one rank)"),
+    "summary": ("benchmarks.cli.summary_cmd", "print a run's summary as a table, CSV or JSON"),
+}
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line and exit code 2, not a usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="run_bench.py", description="fabricbench: GPU-cluster interconnect benchmarks")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for name, (module, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        importlib.import_module(module).add_arguments(p)
+    return parser
+
+
+def report(message: str) -> None:
+    if env_rank() == 0:  # under a launcher every rank hits the same error: say it once
+        print(f"fabricbench: error: {message}", file=sys.stderr, flush=True)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(argv)
+        if not args.command:
+            raise UsageError(f"a command is required: {', '.join(COMMANDS)} (see --help)")
+        args.argv = ["run_bench.py", *argv]
+        return int(importlib.import_module(COMMANDS[args.command][0]).main(args))
+    except FabricbenchError as exc:
+        report(str(exc))
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        report("interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception:  # noqa: BLE001 - a bug, not a user error: show it, then stop every rank
+        traceback.print_exc()
+        _abort_job(int(ExitCode.FAILED))
+        return int(ExitCode.FAILED)
+
+
+def _abort_job(code: int) -> None:
+    """Other ranks may be blocked in a collective with us; MPI_Abort ends the whole job."""
+    mpi = sys.modules.get("mpi4py.MPI")
+    if mpi is not None and mpi.Is_initialized() and not mpi.Is_finalized() and mpi.COMM_WORLD.size > 1:
+        sys.stderr.flush()
+        mpi.COMM_WORLD.Abort(code)

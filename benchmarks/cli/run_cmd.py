@@ -1,0 +1,69 @@
+"""`run`: the benchmark sweep. Flags mirror nccl-tests where they overlap."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from benchmarks.config import build_config, load_yaml
+from benchmarks.errors import ExitCode
+
+# flag -> config key; None-valued flags are "not given" and leave the config file's value.
+FLAGS: list[tuple[tuple[str, ...], str, str]] = [
+    (("-b", "--minbytes"), "minbytes", "smallest size, e.g. 8, 64K, 1M (binary suffixes)"),
+    (("-e", "--maxbytes"), "maxbytes", "largest size"),
+    (("-f", "--stepfactor"), "stepfactor", "multiply the size by this factor each step"),
+    (("-i", "--stepbytes"), "stepbytes", "linear increment when no step factor is given"),
+    (("-n", "--iters"), "iters", "fixed number of timed samples per size (default: adaptive)"),
+    (("-w", "--warmup_iters", "--warmup-iters"), "warmup_iters", "untimed operations per size"),
+    (("-d", "--datatype", "--dtypes"), "dtypes", "datatype(s): float32, float16, bfloat16, int32, ..."),
+    (("-o", "--op", "--redops"), "redops", "reduction(s): sum, prod, max, min, avg, or all"),
+    (("-c", "--check"), "check", "data-check operations per size (0 disables)"),
+    (("-r", "--root"), "root", "root rank for broadcast and reduce"),
+    (("--collectives",), "collectives", "comma list or 'all'"),
+    (("--backend", "--backends"), "backends", "mpi, torch, or a comma list"),
+    (("--device",), "device", "cpu or cuda"),
+    (("--inplace",), "inplace", "auto, 0, 1 or both"),
+    (("--timing",), "timing", "auto, iter (per-iteration), batch (nccl-tests style), graph (CUDA)"),
+    (("--batch-ops",), "batch_ops", "operations per sample in batch and graph timing"),
+    (("--ci-target",), "ci_target", "stop when the 95%% CI of the median is within this fraction"),
+    (("--time-cap",), "time_cap", "seconds of sampling per size before stopping anyway"),
+    (("--min-iters",), "min_iters", "samples before the CI target is checked"),
+    (("--max-iters",), "max_iters", "hard cap on samples per size"),
+    (("--timeout",), "timeout", "stop the run when nothing progresses for this many seconds"),
+    (("--window",), "window", "messages in flight for p2p_bw / p2p_bibw"),
+    (("--pair",), "pair", "the two ranks of point-to-point tests, e.g. 0,-1"),
+    (("--out",), "out", "results directory (default results/)"),
+    (("--tag",), "tag", "a label added to the run id"),
+    (("--instance-type",), "instance_type", "instance type when it cannot be detected"),
+]
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", help="YAML config file (configs/*.yaml); flags override it")
+    for names, key, help_text in FLAGS:
+        p.add_argument(*names, dest=key, default=None, help=help_text)
+
+
+def resolve_config(args: Any):
+    layers = []
+    if args.config:
+        layers.append((args.config, load_yaml(args.config)))
+    flags = {key: getattr(args, key) for _, key, _ in FLAGS if getattr(args, key) is not None}
+    layers.append(("command line", flags))
+    return build_config(layers)
+
+
+def main(args: Any) -> int:
+    cfg = resolve_config(args)  # validated before MPI starts: bad input never reaches a launch
+    from benchmarks.engine import Engine
+    from benchmarks.launcher import bootstrap, start_store
+
+    topo = bootstrap()
+    if topo.size == 1 and topo.rank == 0:
+        print("# note: 1 rank. An interconnect benchmark needs a launcher: "
+              "mpirun -np 2 python run_bench.py run ... (single-rank runs are smoke tests)",
+              file=sys.stderr, flush=True)
+    rdv = start_store(topo)
+    return int(Engine(cfg, topo, rdv, args.argv).run() or ExitCode.OK)

@@ -1,0 +1,277 @@
+"""The run plan: YAML presets + CLI flags, validated once into one immutable RunConfig.
+
+Every key is declared once in FIELDS with its coercion and its check, so a YAML file and a CLI
+flag go through the same code and fail with the same one-line message naming the file (or the
+flag) and the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+
+from benchmarks.errors import ConfigError
+from benchmarks.sizes import parse_size, sweep
+from collectives import registry
+from collectives.data import REDOPS
+from collectives.dtypes import get_dtype
+
+TIMING_MODES = ("auto", "iter", "batch", "graph")
+DEVICES = ("cpu", "cuda")
+BACKENDS = ("mpi", "torch")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    collectives: tuple[str, ...] = ("all_reduce",)
+    backends: tuple[str, ...] = ("mpi",)
+    device: str = "cpu"
+    dtypes: tuple[str, ...] = ("float32",)
+    redops: tuple[str, ...] = ("sum",)
+    inplace: str = "auto"  # auto | 0 | 1 | both
+    minbytes: int = 32 << 20
+    maxbytes: int = 32 << 20
+    stepfactor: int = 1
+    stepbytes: int = 1 << 20
+    iters: Optional[int] = None  # fixed sample count; None = adaptive
+    warmup_iters: int = 5
+    check: int = 1
+    timing: str = "auto"
+    batch_ops: int = 20
+    graph_below: int = 1 << 20  # auto timing on CUDA: CUDA-graph batches below this size
+    ci_target: float = 0.01
+    time_cap: float = 2.0
+    min_iters: int = 20
+    max_iters: int = 100_000
+    timeout: float = 0.0  # seconds without progress before the run is stopped; 0 = off
+    root: int = 0
+    window: int = 64
+    pair: tuple[int, int] = (0, -1)  # point-to-point ranks; negative counts from the end
+    out: str = "results"
+    tag: str = ""
+    instance_type: Optional[str] = None
+    allow_single_rank: bool = True
+
+    def sizes(self) -> list[int]:
+        return sweep(self.minbytes, self.maxbytes, self.stepfactor, self.stepbytes)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}
+
+
+def _list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise ValueError("expected a list of names or a comma-separated string")
+
+
+def _collectives(value: Any) -> tuple[str, ...]:
+    names = _list(value)
+    if names == ["all"]:
+        return tuple(registry.names())
+    try:
+        return tuple(dict.fromkeys(registry.get(n).name for n in names))
+    except registry.UnknownCollective as exc:
+        raise ValueError(exc.args[0]) from None
+
+
+def _choices(allowed: tuple[str, ...]) -> Callable[[Any], tuple[str, ...]]:
+    def coerce(value: Any) -> tuple[str, ...]:
+        names = _list(value)
+        if names == ["all"]:
+            return allowed
+        for n in names:
+            if n not in allowed:
+                raise ValueError(f"{n!r} is not one of {', '.join(allowed)}")
+        return tuple(dict.fromkeys(names))
+
+    return coerce
+
+
+def _dtypes(value: Any) -> tuple[str, ...]:
+    try:
+        return tuple(dict.fromkeys(get_dtype(n).name for n in _list(value)))
+    except KeyError as exc:
+        raise ValueError(exc.args[0]) from None
+
+
+def _redops(value: Any) -> tuple[str, ...]:
+    names = _list(value)
+    if names == ["all"]:
+        return tuple(REDOPS)
+    for n in names:
+        if n not in REDOPS:
+            raise ValueError(f"unknown reduction {n!r} (known: {', '.join(REDOPS)})")
+    return tuple(dict.fromkeys(names))
+
+
+def _one_of(allowed: tuple[str, ...]) -> Callable[[Any], str]:
+    def coerce(value: Any) -> str:
+        text = str(value).strip().lower() if not isinstance(value, bool) else str(int(value))
+        if text not in allowed:
+            raise ValueError(f"{value!r} is not one of {', '.join(allowed)}")
+        return text
+
+    return coerce
+
+
+def _int(lo: Optional[int] = None, hi: Optional[int] = None) -> Callable[[Any], int]:
+    def coerce(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise ValueError(f"{value!r} is not an integer")
+        try:
+            n = int(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an integer") from None
+        if lo is not None and n < lo:
+            raise ValueError(f"{n} is below the minimum {lo}")
+        if hi is not None and n > hi:
+            raise ValueError(f"{n} is above the maximum {hi}")
+        return n
+
+    return coerce
+
+
+def _float(lo: float, hi: Optional[float] = None) -> Callable[[Any], float]:
+    def coerce(value: Any) -> float:
+        if isinstance(value, bool):
+            raise ValueError(f"{value!r} is not a number")
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{value!r} is not a number") from None
+        if x < lo or (hi is not None and x > hi):
+            raise ValueError(f"{x} is outside [{lo}, {hi if hi is not None else 'inf'}]")
+        return x
+
+    return coerce
+
+
+def _size(value: Any) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, (int, str)):
+        raise ValueError(f"{value!r} is not a size")
+    return parse_size(value)
+
+
+def _pair(value: Any) -> tuple[int, int]:
+    parts = _list(value) if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else []
+    if len(parts) != 2:
+        raise ValueError("expected two ranks, e.g. '0,-1'")
+    a, b = (_int()(p) for p in parts)
+    return a, b
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a string")
+    return str(value)
+
+
+def _optional_str(value: Any) -> Optional[str]:
+    return None if value is None else _str(value)
+
+
+def _optional_int(value: Any) -> Optional[int]:
+    return None if value is None else _int(1)(value)
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{value!r} is not a boolean")
+
+
+FIELDS: dict[str, Callable[[Any], Any]] = {
+    "collectives": _collectives,
+    "backends": _choices(BACKENDS),
+    "device": _one_of(DEVICES),
+    "dtypes": _dtypes,
+    "redops": _redops,
+    "inplace": _one_of(("auto", "0", "1", "both")),
+    "minbytes": _size,
+    "maxbytes": _size,
+    "stepfactor": _int(1),
+    "stepbytes": _size,
+    "iters": _optional_int,
+    "warmup_iters": _int(0, 1_000_000),
+    "check": _int(0, 1000),
+    "timing": _one_of(TIMING_MODES),
+    "batch_ops": _int(1, 1_000_000),
+    "graph_below": _size,
+    "ci_target": _float(1e-4, 1.0),
+    "time_cap": _float(0.0),
+    "min_iters": _int(1),
+    "max_iters": _int(1),
+    "timeout": _float(0.0),
+    "root": _int(0),
+    "window": _int(1, 1024),
+    "pair": _pair,
+    "out": _str,
+    "tag": _str,
+    "instance_type": _optional_str,
+    "allow_single_rank": _bool,
+}
+assert set(FIELDS) == {f.name for f in dataclasses.fields(RunConfig)}
+
+
+def load_yaml(path: str | Path) -> dict[str, Any]:
+    """Read a YAML config file into a mapping; every problem is a one-line ConfigError."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(str(p), "config", "file not found")
+    try:
+        data = yaml.safe_load(p.read_text())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "file"
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(str(p), where, f"invalid YAML: {problem}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(p), "config", f"cannot read: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(str(p), "config", "top level must be a mapping of keys to values")
+    return data
+
+
+def build_config(layers: list[tuple[str, Mapping[str, Any]]]) -> RunConfig:
+    """Apply (source, values) layers in order over the defaults, validating each key."""
+    values: dict[str, Any] = {}
+    for source, layer in layers:
+        for key, raw in layer.items():
+            name = str(key).replace("-", "_")
+            if name not in FIELDS:
+                raise ConfigError(source, str(key), f"unknown key (known: {', '.join(FIELDS)})")
+            try:
+                values[name] = FIELDS[name](raw)
+            except ValueError as exc:
+                raise ConfigError(source, str(key), str(exc)) from None
+    cfg = RunConfig(**values)
+    _check_consistency(cfg, layers[-1][0] if layers else "defaults")
+    return cfg
+
+
+def _check_consistency(cfg: RunConfig, source: str) -> None:
+    if cfg.minbytes > cfg.maxbytes:
+        raise ConfigError(source, "minbytes", f"{cfg.minbytes} is larger than maxbytes {cfg.maxbytes}")
+    if cfg.min_iters > cfg.max_iters:
+        raise ConfigError(source, "min_iters", f"{cfg.min_iters} is larger than max_iters {cfg.max_iters}")
+    if cfg.stepfactor <= 1 and cfg.stepbytes == 0 and cfg.minbytes != cfg.maxbytes:
+        raise ConfigError(source, "stepbytes", "0 with no stepfactor would never reach maxbytes")
+    if len(cfg.sizes()) > 10_000:
+        raise ConfigError(source, "stepbytes", "the sweep would have more than 10,000 sizes")

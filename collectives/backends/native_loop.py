@@ -1,0 +1,172 @@
+"""Build, load and drive the native MPI timing loop (native/fb_loop.c).
+
+The library is compiled on first use with the ``mpicc`` of the MPI that mpi4py loaded and
+cached by a hash of the source and compiler. Where no matching compiler exists the engine
+falls back to the Python loop and records why, so a result always says which timer made it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+
+from collectives.spec import Buffers, CollectiveSpec, Context
+
+SOURCE = Path(__file__).with_name("native") / "fb_loop.c"
+ABI_VERSION = 2
+KERNELS = {
+    "idle": 0, "allreduce": 1, "allgather": 2, "reduce_scatter": 3, "alltoall": 4, "bcast": 5,
+    "reduce": 6, "sendrecv": 7, "pingpong": 8, "p2p_bw": 9, "p2p_bibw": 10,
+}
+MAX_WINDOW = 1024
+
+
+class FbCall(ctypes.Structure):
+    _fields_ = [
+        ("kernel", ctypes.c_int), ("comm", ctypes.c_int), ("dtype", ctypes.c_int),
+        ("op", ctypes.c_int), ("sbuf", ctypes.c_void_p), ("rbuf", ctypes.c_void_p),
+        ("ack", ctypes.c_void_p), ("scount", ctypes.c_int), ("rcount", ctypes.c_int),
+        ("chunk", ctypes.c_int), ("root", ctypes.c_int), ("peer_a", ctypes.c_int),
+        ("peer_b", ctypes.c_int), ("window", ctypes.c_int),
+    ]
+
+
+_LIB: dict[str, Any] = {}
+STATUS: dict[str, Any] = {"available": None, "reason": "not tried"}
+
+
+def _loaded_libmpi() -> Optional[Path]:
+    try:
+        maps = Path("/proc/self/maps").read_text()
+    except OSError:
+        return None
+    for line in maps.splitlines():
+        path = line.split()[-1] if len(line.split()) >= 6 else ""
+        if "/libmpi" in path and ".so" in path:
+            return Path(path).resolve()
+    return None
+
+
+def _compiler_libdirs(show: str) -> list[Path]:
+    return [Path(tok[2:]).resolve() for tok in show.split() if tok.startswith("-L")]
+
+
+def build(cache_dir: Optional[Path] = None) -> Path:
+    """Compile (or reuse) the library; raises RuntimeError with a one-line reason."""
+    mpicc = shutil.which(os.environ.get("MPICC", "mpicc"))
+    if not mpicc:
+        raise RuntimeError("no mpicc on PATH")
+    show = subprocess.run([mpicc, "-show"], capture_output=True, text=True, timeout=30).stdout
+    loaded = _loaded_libmpi()
+    libdirs = _compiler_libdirs(show)
+    if loaded and libdirs and loaded.parent not in libdirs:
+        raise RuntimeError(f"{mpicc} links {libdirs[0]} but the process loaded {loaded}")
+    key = hashlib.sha256(SOURCE.read_bytes() + mpicc.encode() + show.encode()).hexdigest()[:16]
+    root = cache_dir or Path(os.environ.get("FABRICBENCH_CACHE", Path.home() / ".cache" / "fabricbench"))
+    target = root / "native" / key / "libfbloop.so"
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
+    os.close(fd)
+    cmd = [mpicc, "-O2", "-shared", "-fPIC", "-o", tmp, str(SOURCE)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        os.unlink(tmp)
+        raise RuntimeError(f"mpicc failed: {proc.stderr.strip().splitlines()[-1:]}")
+    os.replace(tmp, target)  # atomic: ranks building at once on one node do not collide
+    return target
+
+
+def load() -> Optional[Any]:
+    """The loaded library, or None (STATUS['reason'] says why)."""
+    if "lib" in _LIB or STATUS["available"] is False:
+        return _LIB.get("lib")
+    if os.environ.get("FABRICBENCH_NO_NATIVE"):
+        STATUS.update(available=False, reason="disabled by FABRICBENCH_NO_NATIVE")
+        return None
+    try:
+        lib = ctypes.CDLL(str(build()))
+        if lib.fb_abi_version() != ABI_VERSION:
+            raise RuntimeError("stale library ABI")
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        STATUS.update(available=False, reason=str(exc))
+        return None
+    lib.fb_time_loop.argtypes = [ctypes.POINTER(FbCall), ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                                 ctypes.c_void_p]
+    lib.fb_floor_loop.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_void_p]
+    _LIB["lib"] = lib
+    STATUS.update(available=True, reason="")
+    return lib
+
+
+def _address(buf: Any) -> Optional[int]:
+    if buf is None:
+        return None
+    if isinstance(buf, np.ndarray):
+        return buf.ctypes.data
+    return int(buf.data_ptr())  # a torch CUDA tensor (CUDA-aware MPI)
+
+
+def _length(buf: Any) -> int:
+    return 0 if buf is None else int(buf.shape[0])
+
+
+class NativeTimer:
+    """Samples timed inside C; ``ops`` back-to-back operations per sample."""
+
+    impl = "native-c"
+
+    def __init__(self, lib: Any, call: FbCall, mode: str, ops: int) -> None:
+        self.lib, self.call, self.name, self.ops = lib, call, mode, ops
+
+    def measure(self, samples: int) -> np.ndarray:
+        out = np.empty(samples, dtype=np.float64)
+        rc = self.lib.fb_time_loop(ctypes.byref(self.call), samples, self.ops, 1, out.ctypes.data)
+        if rc:
+            raise RuntimeError(f"MPI error {rc} in the native timing loop")
+        return out * 1e-9
+
+    def once(self) -> None:
+        out = np.empty(1, dtype=np.float64)
+        rc = self.lib.fb_time_loop(ctypes.byref(self.call), 1, 1, 0, out.ctypes.data)
+        if rc:
+            raise RuntimeError(f"MPI error {rc} in the native loop")
+
+
+def native_timer(backend: Any, spec: CollectiveSpec, bufs: Buffers, ctx: Context, dtype: Any,
+                 mode: str, batch_ops: int) -> Optional[NativeTimer]:
+    if spec.native_kernel is None or mode not in ("iter", "batch"):
+        return None
+    lib = load()
+    if lib is None:
+        return None
+    mpi_type = backend._mpi_type(dtype)
+    op = backend._ops.get(ctx.redop.name, backend.MPI.SUM)
+    kernel = spec.native_kernel if spec.participates(ctx) or not spec.point_to_point else "idle"
+    call = FbCall(
+        kernel=KERNELS[kernel], comm=backend.comm.py2f(), dtype=mpi_type.py2f(), op=op.py2f(),
+        sbuf=None if bufs.inplace else _address(bufs.send), rbuf=_address(bufs.recv),
+        ack=_address(bufs.ack), scount=_length(bufs.send), rcount=_length(bufs.recv),
+        chunk=ctx.counts.chunk, root=ctx.root, peer_a=ctx.peers[0], peer_b=ctx.peers[1],
+        window=min(ctx.window, MAX_WINDOW),
+    )
+    return NativeTimer(lib, call, mode, batch_ops if mode == "batch" else 1)
+
+
+def harness_floor_ns(comm: Any, samples: int = 200) -> Optional[float]:
+    """Median time of an empty timed iteration (barrier, clock, clock) in the native loop."""
+    lib = load()
+    if lib is None:
+        return None
+    out = np.empty(samples, dtype=np.float64)
+    lib.fb_floor_loop(comm.py2f(), samples, out.ctypes.data)
+    return float(np.median(out))
