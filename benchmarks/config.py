@@ -55,7 +55,6 @@ class RunConfig:
     out: str = "results"
     tag: str = ""
     instance_type: Optional[str] = None
-    allow_single_rank: bool = True
 
     def sizes(self) -> list[int]:
         return sweep(self.minbytes, self.maxbytes, self.stepfactor, self.stepbytes)
@@ -184,17 +183,6 @@ def _optional_int(value: Any) -> Optional[int]:
     return None if value is None else _int(1)(value)
 
 
-def _bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(f"{value!r} is not a boolean")
-
-
 FIELDS: dict[str, Callable[[Any], Any]] = {
     "collectives": _collectives,
     "backends": _choices(BACKENDS),
@@ -223,7 +211,6 @@ FIELDS: dict[str, Callable[[Any], Any]] = {
     "out": _str,
     "tag": _str,
     "instance_type": _optional_str,
-    "allow_single_rank": _bool,
 }
 assert set(FIELDS) == {f.name for f in dataclasses.fields(RunConfig)}
 

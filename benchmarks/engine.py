@@ -227,7 +227,8 @@ class Engine:
             cases, notes = plan_cases(self.cfg, backends, self.topo.size)
             from benchmarks.records import new_run_id
 
-            self.run_id = self.topo.comm.bcast(new_run_id(self.cfg.tag) if self.is_root else None, root=0)
+            tag = environment.scrub(self.cfg.tag, environment.secret_values(os.environ))
+            self.run_id = self.topo.comm.bcast(new_run_id(tag) if self.is_root else None, root=0)
             self.start_record(backends)
             for note in notes:
                 self.say(f"# note: {note}")

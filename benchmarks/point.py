@@ -97,7 +97,7 @@ def run_point(case: Case, ctx: Context, cfg: Any, comm: Any, *, on_progress: Any
         launch=lambda: spec.launch(be, bufs, ctx),
         wait=be.wait,
         synchronize=be.synchronize,
-        barrier=comm.Barrier,
+        barrier=be.barrier,
     )
     mode = resolve_timing(cfg.timing, be, ctx.counts.size_bytes, cfg.graph_below)
     timer = be.make_timer(op, spec, bufs, ctx, case.dtype, mode, cfg.batch_ops)

@@ -103,6 +103,10 @@ class Backend(ABC):
     @abstractmethod
     def wait(self, handle: Any) -> None: ...
 
+    def barrier(self) -> None:
+        """Synchronise ranks before a timed sample (excluded from the time): MPI by default."""
+        self.topology.comm.Barrier()
+
     def synchronize(self) -> None:  # noqa: B027 - optional hook: nothing to wait for on host memory
         """Wait for the device (no-op on host memory)."""
 

@@ -130,6 +130,15 @@ class TorchBackend(Backend):
         for work in handle if isinstance(handle, list) else (handle,):
             work.wait()
 
+    def barrier(self) -> None:
+        # Measured on 2 vCPUs: after MPI's busy-polling barrier a gloo sendrecv waits a whole
+        # scheduler tick (~4 ms median vs ~150 us after gloo's own barrier). NCCL ops run on
+        # the GPU, so the host MPI barrier stays right for them.
+        if self.transport == "gloo":
+            self.dist.barrier()
+        else:
+            super().barrier()
+
     def synchronize(self) -> None:
         if self.device == "cuda":
             self.torch.cuda.current_stream().synchronize()
