@@ -38,6 +38,7 @@ class RunConfig:
     maxbytes: int = 32 << 20
     stepfactor: int = 1
     stepbytes: int = 1 << 20
+    sizes: tuple[int, ...] = ()  # explicit sizes; replaces the min/max/step sweep
     iters: Optional[int] = None  # fixed sample count; None = adaptive
     warmup_iters: int = 5
     check: int = 1
@@ -56,7 +57,9 @@ class RunConfig:
     tag: str = ""
     instance_type: Optional[str] = None
 
-    def sizes(self) -> list[int]:
+    def sweep_sizes(self) -> list[int]:
+        if self.sizes:
+            return list(self.sizes)
         return sweep(self.minbytes, self.maxbytes, self.stepfactor, self.stepbytes)
 
     def as_dict(self) -> dict[str, Any]:
@@ -161,6 +164,13 @@ def _size(value: Any) -> int:
     return parse_size(value)
 
 
+def _sizes(value: Any) -> tuple[int, ...]:
+    items = _list(value) if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not items:
+        raise ValueError("expected a non-empty list of sizes, e.g. 8,64K,1M")
+    return tuple(_size(v) for v in items)
+
+
 def _pair(value: Any) -> tuple[int, int]:
     parts = _list(value) if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else []
     if len(parts) != 2:
@@ -194,6 +204,7 @@ FIELDS: dict[str, Callable[[Any], Any]] = {
     "maxbytes": _size,
     "stepfactor": _int(1),
     "stepbytes": _size,
+    "sizes": _sizes,
     "iters": _optional_int,
     "warmup_iters": _int(0, 1_000_000),
     "check": _int(0, 1000),
@@ -260,5 +271,5 @@ def _check_consistency(cfg: RunConfig, source: str) -> None:
         raise ConfigError(source, "min_iters", f"{cfg.min_iters} is larger than max_iters {cfg.max_iters}")
     if cfg.stepfactor <= 1 and cfg.stepbytes == 0 and cfg.minbytes != cfg.maxbytes:
         raise ConfigError(source, "stepbytes", "0 with no stepfactor would never reach maxbytes")
-    if len(cfg.sizes()) > 10_000:
+    if len(cfg.sweep_sizes()) > 10_000:
         raise ConfigError(source, "stepbytes", "the sweep would have more than 10,000 sizes")

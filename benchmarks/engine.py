@@ -195,7 +195,7 @@ class Engine:
         index = 0
         for case in cases:
             printed_banner = False
-            for size in self.cfg.sizes():
+            for size in self.cfg.sweep_sizes():
                 ctx = self.context(case, size)
                 if ctx.counts.size_bytes == 0:
                     continue  # below one element (or one 16-byte granule per rank): no data moves

@@ -15,6 +15,7 @@ FLAGS: list[tuple[tuple[str, ...], str, str]] = [
     (("-e", "--maxbytes"), "maxbytes", "largest size"),
     (("-f", "--stepfactor"), "stepfactor", "multiply the size by this factor each step"),
     (("-i", "--stepbytes"), "stepbytes", "linear increment when no step factor is given"),
+    (("--sizes",), "sizes", "explicit comma list of sizes (replaces -b/-e/-f/-i), e.g. 8,64K,1M"),
     (("-n", "--iters"), "iters", "fixed number of timed samples per size (default: adaptive)"),
     (("-w", "--warmup_iters", "--warmup-iters"), "warmup_iters", "untimed operations per size"),
     (("-d", "--datatype", "--dtypes"), "dtypes", "datatype(s): float32, float16, bfloat16, int32, ..."),

@@ -16,6 +16,21 @@ from collectives.backends.base import Backend, BackendUnavailable, Pair
 from collectives.dtypes import DType
 from collectives.spec import Buffers, CollectiveSpec, Context
 
+ALIGNMENT = 64
+
+
+def aligned_empty(count: int, dtype: str, alignment: int = ALIGNMENT) -> np.ndarray:
+    """A numpy array whose data starts on a cache line.
+
+    numpy's own large arrays start 16 bytes into their allocation (16 mod 64 here), so they
+    straddle cache lines; that alone cost ~5 % on a 1 MiB MPI_Allreduce against a C loop
+    using 64-byte-aligned buffers. torch's CPU allocator already aligns to 64.
+    """
+    itemsize = np.dtype(dtype).itemsize
+    raw = np.empty(count * itemsize + alignment, dtype=np.uint8)
+    offset = (-raw.ctypes.data) % alignment
+    return raw[offset : offset + count * itemsize].view(dtype)
+
 
 def cuda_awareness(MPI: Any) -> Optional[bool]:
     """MPIX_Query_cuda_support where the library has it (MPICH, Open MPI); None = unknown."""
@@ -84,7 +99,7 @@ class MpiBackend(Backend):
     def alloc(self, count: int, dtype: DType) -> Any:
         if self.device == "cuda":
             return self.torch.empty(count, dtype=getattr(self.torch, dtype.torch), device="cuda")
-        return np.empty(count, dtype=dtype.numpy)
+        return aligned_empty(count, dtype.numpy)
 
     def view(self, buf: Any, offset: int, count: int) -> Any:
         return buf[offset : offset + count]

@@ -1,0 +1,1 @@
+"""Analysis and reports over loaded results (see benchmarks.results for the loader)."""
