@@ -48,9 +48,12 @@ def bandwidth_gbps(size_bytes: int, time_us: float) -> float:
 
 
 def time_stats(times_us: np.ndarray) -> dict[str, float]:
-    """Median, nearest-rank p99, order-statistic 95 % CI of the median, min, max."""
+    """Median, nearest-rank p99, order-statistic 95 % CI of the median, min, max.
+
+    One sample (an nccl-tests row: already a mean over its iterations) has no CI: NaN, not [t, t].
+    """
     t = np.asarray(times_us, dtype=np.float64)
-    lo, hi = median_ci(t)
+    lo, hi = median_ci(t) if t.size > 1 else (float("nan"), float("nan"))
     return {
         "time_us_median": float(np.median(t)),
         "time_us_p99": float(np.percentile(t, 99, method="inverted_cdf")),
@@ -64,7 +67,9 @@ def time_stats(times_us: np.ndarray) -> dict[str, float]:
 def summary_row(meta: Mapping[str, Any], it: Mapping[str, np.ndarray], busbw_factor: float) -> dict:
     """One summary row from a point's metadata and its per-iteration arrays."""
     stats = time_stats(it["time_us"])
-    algbw = bandwidth_gbps(int(meta["size_bytes"]), stats["time_us_median"])
+    # Bandwidth is size over latency; nccl-tests -C prints CPU launch time instead, not a latency.
+    latency = meta.get("timing") != "cputime"
+    algbw = bandwidth_gbps(int(meta["size_bytes"]), stats["time_us_median"]) if latency else float("nan")
     last = np.asarray(it["last_rank"])
     counts = np.bincount(last.astype(np.int64)) if last.size else np.zeros(1, dtype=np.int64)
     wrong = meta.get("wrong")

@@ -53,6 +53,7 @@ class PointRecord:
     busbw_factor: float = 0.0
     wall_s: float = 0.0
     source: str = "fabricbench"
+    extra: Optional[dict[str, Any]] = None  # source-specific facts (nccl-tests: printed values, line)
     schema: int = SCHEMA_VERSION
 
     def meta(self) -> dict[str, Any]:

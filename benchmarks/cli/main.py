@@ -16,6 +16,8 @@ from benchmarks.launcher import env_rank
 COMMANDS = {
     "run": ("benchmarks.cli.run_cmd", "run microbenchmarks (under mpirun/srun for more than one rank)"),
     "summary": ("benchmarks.cli.summary_cmd", "print a run's summary as a table, CSV or JSON"),
+    "ingest": ("benchmarks.cli.ingest_cmd", "read nccl-tests logs (text or -J JSON) into results/"),
+    "nccl-tests": ("benchmarks.cli.nccltests_cmd", "run an nccl-tests binary and record its results"),
 }
 
 
@@ -42,10 +44,15 @@ def report(message: str) -> None:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    # Everything after the first '--' belongs to a wrapped program (nccl-tests), not to us.
+    ours, passthrough = (argv[: argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(ours)
         if not args.command:
             raise UsageError(f"a command is required: {', '.join(COMMANDS)} (see --help)")
+        if passthrough and not getattr(args, "accepts_passthrough", False):
+            raise UsageError(f"{args.command}: unexpected arguments after --: {' '.join(passthrough)}")
+        args.passthrough = passthrough
         args.argv = ["run_bench.py", *argv]
         return int(importlib.import_module(COMMANDS[args.command][0]).main(args))
     except FabricbenchError as exc:

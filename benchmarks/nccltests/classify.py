@@ -1,0 +1,172 @@
+"""Classify a parsed log and check that its numbers agree with its collective.
+
+The rank count is taken from the device list and, independently, recovered from busbw/algbw
+(n = 2/(2 - r) for all_reduce, n = 1/(1 - r) for the (n-1)/n family), with the uncertainty
+that the printed decimals allow. A ratio that matches no integer rank count, a derived count
+that contradicts the device list, or algbw != size/time means the table is not a faithful
+nccl-tests run: it is flagged, not trusted.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Optional
+
+from benchmarks.nccltests import model
+from benchmarks.nccltests.model import ParsedLog, Row
+
+# nccl-tests program -> our collective and the shape of its busbw factor
+PROGRAMS = {
+    "all_reduce_perf": "all_reduce", "all_gather_perf": "all_gather", "reduce_scatter_perf": "reduce_scatter",
+    "alltoall_perf": "all_to_all", "broadcast_perf": "broadcast", "reduce_perf": "reduce",
+    "sendrecv_perf": "sendrecv",
+}
+FACTOR_FAMILY = {"all_reduce": "allreduce", "all_gather": "ring", "reduce_scatter": "ring", "all_to_all": "ring",
+                 "broadcast": "unit", "reduce": "unit", "sendrecv": "unit"}
+_NAME_HINTS = [(re.compile(p), name) for p, name in (
+    (r"all_?reduce", "all_reduce"), (r"all_?gather", "all_gather"), (r"reduce_?scatter", "reduce_scatter"),
+    (r"all_?to_?all", "all_to_all"), (r"broadcast|bcast", "broadcast"), (r"sendrecv", "sendrecv"),
+    (r"(?<!all_)(?<!all)reduce(?!_?scatter)", "reduce"),
+)]
+
+
+def identify_collective(log: ParsedLog, explicit: Optional[str] = None) -> str:
+    """Explicit > the program named in the log > the file name; '' when unknown."""
+    if explicit:
+        return explicit
+    if log.program:
+        name = PROGRAMS.get(log.program.removesuffix("_mpi"))
+        if name:
+            return name
+    stem = Path(log.source).name.lower()
+    for pattern, name in _NAME_HINTS:
+        if pattern.search(stem.split("__")[0] if "__" in stem else stem):
+            return name
+    return ""
+
+
+def precision(h: model.Half) -> tuple[float, float]:
+    """(time, bandwidth) half units of the printed digits, computed on first use."""
+    if h.time_halfunit is None or h.bw_halfunit is None:
+        from benchmarks.nccltests.logtext import halfunit
+
+        t, alg, bus = h.printed
+        h.time_halfunit = halfunit(t) if t else 1e-9
+        h.bw_halfunit = max(halfunit(alg), halfunit(bus)) if alg and bus else 1e-9
+    return h.time_halfunit, h.bw_halfunit
+
+
+def _ratio_bounds(busbw: float, algbw: float, half_unit: float) -> tuple[float, float]:
+    lo = max(busbw - half_unit, 0.0) / (algbw + half_unit)
+    hi = (busbw + half_unit) / max(algbw - half_unit, 1e-12)
+    return lo, hi
+
+
+def _n_from_ratio(family: str, r: float) -> float:
+    if family == "allreduce":
+        return 2.0 / (2.0 - r) if r < 2.0 else math.inf
+    return 1.0 / (1.0 - r) if r < 1.0 else math.inf
+
+
+def derive_nranks(rows: list[Row], family: str) -> tuple[Optional[int], bool, list[str]]:
+    """(rank count the busbw/algbw ratio implies, whether it is unique, contradictions found)."""
+    if family not in ("allreduce", "ring"):
+        return None, False, []
+    halves = [h for r in rows for h in (r.out_of_place, r.in_place) if h and h.algbw >= 1.0 and h.busbw > 0]
+    if not halves:
+        return None, False, []
+    best = max(halves, key=lambda h: h.algbw)  # the most significant digits
+    lo, hi = _ratio_bounds(best.busbw, best.algbw, precision(best)[1])
+    n_lo, n_hi = _n_from_ratio(family, lo), _n_from_ratio(family, hi)
+    # A ratio at or above the factor's limit (2 for all_reduce, 1 for the (n-1)/n family) fits no n.
+    first = max(2, math.ceil(n_lo - 1e-9)) if math.isfinite(n_lo) else 1 << 31
+    last = math.floor(n_hi + 1e-9) if math.isfinite(n_hi) else 1 << 30
+    if last < first:
+        kind = "busbw < algbw" if best.busbw < best.algbw else "busbw/algbw"
+        return None, False, [f"{kind} ({best.busbw:g} vs {best.algbw:g} GB/s) matches no rank count for this "
+                             "collective"]
+    if first == last:
+        return first, True, []
+    n_mid = _n_from_ratio(family, best.busbw / best.algbw)
+    return (round(n_mid) if math.isfinite(n_mid) else None), False, []
+
+
+def _algbw_fits(size: int, h: model.Half, unit_us: float) -> bool:
+    """algbw = size/time within what the printed digits allow (and 2 %, as measured on real logs)."""
+    if h.algbw < 0.5 or h.time_us <= 0:
+        return True
+    if abs(size / (h.time_us * 1e3) - h.algbw) <= 0.02 * h.algbw:  # time_us is already in us
+        return True  # the common case, without working out the printed precision
+    dt_unit, da = precision(h)
+    dt = dt_unit * unit_us
+    lo_t, hi_t = max(h.time_us - dt, 1e-12), h.time_us + dt
+    lo, hi = size / (hi_t * 1e3), size / (lo_t * 1e3)
+    return lo * 0.98 - da <= h.algbw <= hi * 1.02 + da
+
+
+def check_consistency(log: ParsedLog, family: str) -> list[str]:
+    problems = []
+    for row in log.rows if log.time_kind == "time" else ():
+        size = row.size
+        for h in (row.out_of_place, row.in_place):
+            # Inline common case (algbw within 2 % of size/time); only outliers pay for _algbw_fits.
+            if h is None or h.algbw < 0.5 or h.time_us <= 0:
+                continue
+            if abs(size / (h.time_us * 1e3) - h.algbw) <= 0.02 * h.algbw:
+                continue
+            if not _algbw_fits(size, h, log.time_unit_us):
+                expected = size / (h.time_us * 1e-6) / 1e9
+                problems.append(f"line {row.line}: algbw {h.algbw:g} GB/s is not size/time ({expected:.3g})")
+                break
+        if len(problems) >= 3:
+            break
+    derived, exact, ratio_problems = derive_nranks(log.rows, family)
+    problems += ratio_problems
+    log.nranks_derived = derived
+    if exact and log.nranks_devices and not log.devices_elided and derived != log.nranks_devices:
+        problems.append(f"busbw/algbw implies {derived} ranks but the device list has {log.nranks_devices}")
+    if family == "unit":
+        for row in log.rows:
+            h = row.out_of_place
+            if h and h.algbw >= 1.0 and abs(h.busbw - h.algbw) > 0.02 * h.algbw + 0.01:
+                problems.append(f"line {row.line}: busbw {h.busbw:g} != algbw {h.algbw:g} for a factor-1 collective")
+                break
+    return problems
+
+
+def classify(log: ParsedLog, collective: Optional[str] = None) -> ParsedLog:
+    """Fill collective, rank counts, status and reasons."""
+    log.collective = identify_collective(log, collective)
+    if log.devices:
+        log.nranks_devices = max(d.rank for d in log.devices) + 1
+        log.devices_elided = log.elided and len(log.devices) < log.nranks_devices
+    reasons: dict[str, list[str]] = {}
+    if log.errors:
+        reasons.setdefault(model.ERROR, []).append(log.errors[0])
+    wrong = [r for r in log.rows for h in (r.out_of_place, r.in_place) if h and h.wrong]
+    if wrong or log.footer_ok is False:
+        what = f"{len(wrong)} row half(s) with #wrong > 0" if wrong else "footer says FAILED"
+        reasons.setdefault(model.WRONG_DATA, []).append(what)
+    family = FACTOR_FAMILY.get(log.collective, "")
+    problems = check_consistency(log, family) if log.rows else []
+    if problems:
+        reasons[model.INCONSISTENT] = problems
+    if not log.rows:
+        if log.header_seen and not log.errors:
+            reasons[model.HANG] = ["a table header and no rows: the run hung or was cut before the first size"]
+        elif not log.errors:
+            why = "no nccl-tests table found"
+            if log.skipped:
+                why += f" ({len(log.skipped)} row-like lines fit no nccl-tests layout, e.g. line {log.skipped[0][0]})"
+            reasons[model.NOT_A_TABLE] = [why]
+    elif log.footer_oob is None or log.elided:
+        reasons[model.TRUNCATED] = ["an excerpt: elided lines" if log.elided else "no footer: an excerpt or a run "
+                                    "that stopped early"]
+    log.status = next((s for s in model.SEVERITY if s in reasons), model.OK)
+    log.reasons = [f"{s}: {r}" for s in model.SEVERITY for r in reasons.get(s, [])]
+    if not log.collective and log.rows:
+        log.reasons.append("note: collective unknown (no program line, the file name names none); "
+                           "pass --collective")
+    return log

@@ -1,0 +1,128 @@
+"""A classified nccl-tests log -> results/<run_id>/ in the engine's schema (run.json, samples, summary).
+
+Each row half (out-of-place, in-place) becomes one point. Its time is nccl-tests' number: the
+mean per operation of `iters` back-to-back operations, averaged over ranks (-a 1), so a point
+holds one sample (timing "nccl-tests") unless the JSON carried per-iteration times (-I), which
+become real per-iteration, per-process samples. The printed algbw/busbw are kept in `extra` so a
+reader can see both them and ours (recomputed from the time with our factors).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Optional
+
+from benchmarks.aggregate import per_iteration, summary_frame, summary_row
+from benchmarks.nccltests import model
+from benchmarks.nccltests.model import Half, ParsedLog, Row
+from benchmarks.records import PointRecord, RunWriter, new_run_id
+from collectives import registry
+from collectives.dtypes import get_dtype
+
+STATUS = {model.OK: "ok", model.TRUNCATED: "incomplete", model.HANG: "incomplete", model.ERROR: "failed",
+          model.WRONG_DATA: "failed", model.INCONSISTENT: "ok", model.NOT_A_TABLE: "failed"}
+
+
+def _dtype(name: str) -> str:
+    try:
+        return get_dtype(name).name
+    except KeyError:
+        return name  # uint32, fp8...: kept as printed
+
+
+def _samples(half: Half) -> tuple[list[list[float]], str, str]:
+    per = half.per_iter or {}
+    procs = per.get("per_process_max_times_us")
+    if isinstance(procs, list) and procs and all(isinstance(p, list) and p for p in procs):
+        return procs, "iter", "nccl-tests-events"
+    times = per.get("times_us")
+    if isinstance(times, list) and times:
+        return [times], "iter", "nccl-tests-events"
+    return [[half.time_us]], "nccl-tests", "nccl-tests"
+
+
+def points(log: ParsedLog) -> list[PointRecord]:
+    n = log.nranks or 0
+    spec = registry.get(log.collective) if log.collective in registry.names() else None
+    factor = spec.busbw_factor(n) if spec and n else None
+    hosts = len(log.hosts) or None
+    iters = int(log.params.get("iters", log.params.get("iterations", 0)) or 0)
+    out = []
+    for row in log.rows:
+        for inplace, half in ((False, row.out_of_place), (True, row.in_place)):
+            if half is None:
+                continue
+            out.append(_point(log, row, half, inplace, n, hosts, iters, factor))
+    return out
+
+
+def _point(log: ParsedLog, row: Row, half: Half, inplace: bool, n: int, hosts: Optional[int], iters: int,
+           factor: Optional[float]) -> PointRecord:
+    samples, timing, timer = _samples(half)
+    if log.time_kind == "cputime":
+        timing = "cputime"
+    printed_factor = half.busbw / half.algbw if half.algbw else 0.0
+    return PointRecord(
+        collective=log.collective or "unknown", backend="nccl-tests", transport="nccl", device="cuda",
+        dtype=_dtype(row.type), redop=row.redop or "none", inplace=inplace, root=row.root,
+        size_bytes=row.size, count=row.count, nranks=n, nnodes=hosts or 0, timing=timing, timer=timer,
+        ops_per_sample=iters or 1, warmup=int(log.params.get("warmup_iters", 0) or 0), stop_reason="fixed",
+        wrong=half.wrong, time_us=samples, busbw_factor=factor if factor is not None else printed_factor,
+        source=log.tool,
+        extra={"algbw_printed": half.algbw, "busbw_printed": half.busbw, "wrong_printed": half.wrong_raw,
+               "occurrence": row.occurrence, "line": row.line, "timestamp": row.timestamp or None,
+               "per_iter": {k: v for k, v in (half.per_iter or {}).items() if not isinstance(v, list)} or None},
+    )
+
+
+def run_meta(log: ParsedLog, run_id: str, instance_type: Optional[str], command: Any = None) -> dict[str, Any]:
+    status = STATUS[log.status]
+    return {
+        "schema": 1,
+        "run_id": run_id,
+        "source": log.tool,
+        "status": status,
+        "status_reason": "; ".join(log.reasons),
+        "classification": log.status,
+        "trusted": log.status not in (model.INCONSISTENT, model.NOT_A_TABLE),
+        "started": None,
+        "ended": None,
+        "ingested": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "log": {"path": log.source, "format": log.format, "program": log.program, "params": log.params,
+                "columns": log.columns, "errors": log.errors[:20], "skipped": log.skipped[:20],
+                "elided": log.elided, "footer": {"out_of_bounds": log.footer_oob, "ok": log.footer_ok,
+                                                 "avg_busbw": log.footer_avg_busbw}},
+        "command": command,
+        "nranks": log.nranks,
+        "nranks_devices": log.nranks_devices,
+        "nranks_derived": log.nranks_derived,
+        "nnodes": len(log.hosts) or None,
+        "hosts": {h: sorted(d.rank for d in log.devices if d.host == h) for h in log.hosts},
+        "devices": [vars(d) for d in log.devices],
+        "instance": {"instance_type": instance_type or "unknown", "source": "cli" if instance_type else "none"},
+        "versions": {"nccl_tests": log.version or None, "nccl_tests_git": log.git_hash or None,
+                     "nccl": log.nccl_version or None},
+    }
+
+
+def write_run(log: ParsedLog, out_dir: str, instance_type: Optional[str] = None, tag: str = "",
+              command: Any = None, secrets: Optional[list[str]] = None, writer: Optional[RunWriter] = None,
+              info: Optional[dict] = None, extra_meta: Optional[dict] = None) -> str:
+    """Write the run directory; returns its path. A log with no rows still gets run.json."""
+    if writer is None:
+        writer = RunWriter(out_dir, new_run_id(tag or f"{log.collective or 'nccl-tests'}"), secrets or [])
+    run_id = writer.dir.name
+    rows = []
+    for rec in points(log):
+        writer.append_point(rec)
+        rows.append(summary_row(rec.meta(), per_iteration(rec.time_us), rec.busbw_factor))
+    if rows:
+        writer.write_summary(summary_frame(rows))
+    meta = run_meta(log, run_id, instance_type, command)
+    meta["nccl_info"] = info or {}
+    meta.update(extra_meta or {})
+    meta["points_completed"] = len(rows)
+    meta["wrong_points"] = sum(1 for r in rows if r.get("wrong"))
+    writer.write_run(meta)
+    writer.close()
+    return str(writer.dir)

@@ -1,0 +1,304 @@
+"""Parse nccl-tests / rccl-tests text output, every era from 2017 to 2.19.x.
+
+Rules from shared/docs/nccl-tests.md section 7: strip launcher prefixes; a data row is a line
+that starts with two integers and a datatype; split on whitespace, never on fixed columns; the
+redop may be absent, blank or replaced by root; '#' may have been stripped by a renderer;
+#wrong may be a count, N/A or an old-style deviation. Anything else is noise, kept only when it
+says something (errors, NCCL INFO). A row-like line that does not fit is recorded as skipped,
+never guessed at, so no row is ever produced that was not in the input.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Optional
+
+from benchmarks.nccltests.fastrows import REDOPS, TYPES, quick_rows
+from benchmarks.nccltests.model import Device, Half, ParsedLog, Row
+
+# Launcher prefixes: srun --label '0: ', Open MPI --tag-output '[1,0]<stdout>:', pdsh 'host: ',
+# MPICH/Intel -l '[0] ' at the start of a line.
+_PREFIX = re.compile(r"^(?:\s*\d+:\s|\s*\[\d+,\d+\]<std(?:out|err)>:\s?|\s*\[\d+\]\s|[\w.-]+:\s(?=\s*[#\d]))")
+_MIDLINE_LABEL = re.compile(r"\[\d+\]")  # MPICH -l labels inside a row ('-1[0]    1626.5')
+_NUMBER = re.compile(r"^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$")
+_INT = re.compile(r"^-?\d+$")
+_VERSION = re.compile(r"(nccl|rccl)-tests version (\S+)(?: \((\w+)\))?(?: nccl-headers=(\d+) nccl-library=(\d+))?")
+_NCCL_RUNTIME = re.compile(r"NCCL version (\d+\.\d+\.\d+)")
+_COMPILED = re.compile(r"NCCL Tests compiled with NCCL (\S+)")
+_RANK = re.compile(r"Rank\s+(\d+)(?:\s+Group\s+(\d+))?(?:\s+Pid\s+(\d+))?\s+on\s+(\S+)\s+device\s+(\d+)"
+                   r"\s+\[([^\]]*)\]\s*(.*)")
+_PROGRAM = re.compile(r"\b(\w+_perf)(?:_mpi)?\b")
+_ERROR_MARKERS = ("Test NCCL failure", "Test CUDA failure", "NCCL failure", "Test failure", "Test timeout",
+                  "CUDA failure")
+_WRONG_NAMES = {"#wrong", "wrong", "error", "res", "#errors"}
+_HALF_BASE = ("time", "algbw", "busbw", "wrong")
+_PER_ITER = ("i_min", "i_max", "i_p99", "i_cv%")
+
+
+def strip_prefix(line: str) -> str:
+    for _ in range(2):  # e.g. a pdsh host prefix in front of an srun label
+        m = _PREFIX.match(line)
+        if not m:
+            break
+        line = line[m.end():]
+    return line
+
+
+_HALF = [0.5 * 10.0 ** -d for d in range(20)]
+
+
+def halfunit(tok: str) -> float:
+    """Half a unit of the last printed digit: '0.26' -> 0.005, '17407.8' -> 0.05, '1e+06' -> 5e5."""
+    e = tok.find("e")
+    if e < 0:
+        e = tok.find("E")
+    if e < 0:
+        dot = tok.find(".")
+        return _HALF[min(len(tok) - dot - 1, 19)] if dot >= 0 else 0.5
+    mantissa, exp = tok[:e], int(tok[e + 1:])
+    dot = mantissa.find(".")
+    decimals = len(mantissa) - dot - 1 if dot >= 0 else 0
+    return 0.5 * 10.0 ** (exp - decimals)
+
+
+def _float(tok: str) -> Optional[float]:
+    """A plain decimal number, as nccl-tests prints them; None for nan/inf/'1_000'/garbage."""
+    c = tok[1] if tok[0] == "-" and len(tok) > 1 else tok[0]
+    if not (c.isdigit() or c == ".") or "_" in tok:
+        return None
+    try:
+        return float(tok)
+    except ValueError:
+        return None
+
+
+def _wrong(tok: str) -> tuple[Optional[int], bool]:
+    """(count, ok). Integers are counts (>= 2.13); N/A and deviations like 2e-07 are not."""
+    if tok == "N/A":
+        return None, True
+    if tok.isdigit():
+        return int(tok), True
+    if _float(tok) is not None:
+        return None, True  # pre-2.13 max deviation: legitimately non-zero on floats
+    return None, False
+
+
+class _Layout:
+    """Columns from the header line: leading ones, then two halves, then an optional timestamp."""
+
+    def __init__(self, tokens: list[str]) -> None:
+        lead = []
+        i = 0
+        names = [t.lower() for t in tokens]
+        while i < len(names) and names[i] in ("size", "bytes", "count", "n", "type", "redop", "op", "root"):
+            lead.append({"bytes": "size", "n": "count", "op": "redop"}.get(names[i], names[i]))
+            i += 1
+        rest = names[i:]
+        self.timestamp = "timestamp" in rest
+        half = [n for n in rest if n != "timestamp"]
+        self.per_iter = all(p in half for p in _PER_ITER)
+        self.lead = lead
+        self.has_redop = "redop" in lead
+        self.has_root = "root" in lead
+        self.half_len = len(_HALF_BASE) + (len(_PER_ITER) if self.per_iter else 0)
+        self.ms = "bytes" in names[:2]  # the 2017 format printed milliseconds
+        self.cputime = "cputime" in rest
+        self.simple = not self.per_iter and not self.timestamp and len(half) == 8
+
+
+def _is_header(body: str) -> Optional[list[str]]:
+    if "algbw" not in body:
+        return None
+    tokens = body.split()
+    low = [t.lower() for t in tokens]
+    if len(tokens) >= 6 and low[0] in ("size", "bytes") and ("time" in low or "cputime" in low) and "algbw" in low:
+        return tokens
+    return None
+
+
+def _half(tokens: list[str], per_iter: bool) -> Optional[Half]:
+    t, alg, bus, wrong_tok = tokens[:4]
+    tv, av, bv = _float(t), _float(alg), _float(bus)
+    if tv is None or av is None or bv is None:
+        return None
+    wrong, ok = _wrong(wrong_tok)
+    if not ok:
+        return None
+    extra = None
+    if per_iter:
+        vals = tokens[4:8]
+        if not all(_NUMBER.match(v) for v in vals):
+            return None
+        extra = dict(zip(("min_us", "max_us", "p99_us", "cv_pct"), map(float, vals), strict=True))
+    return Half(tv, av, bv, wrong, wrong_tok, per_iter=extra, printed=(t, alg, bus))
+
+
+def parse_row(body: str, layout: Optional[_Layout], line_no: int) -> Optional[Row]:
+    tokens = (_MIDLINE_LABEL.sub(" ", body) if "[" in body else body).split()
+    if len(tokens) < 7 or not (tokens[0].isdigit() and tokens[1].isdigit()):
+        return None
+    if tokens[2].lower() not in TYPES:
+        return None
+    size, count, dtype = int(tokens[0]), int(tokens[1]), tokens[2]
+    if size < 0 or count < 0:
+        return None
+    rest = tokens[3:]
+    timestamp = ""
+    if layout and layout.timestamp and len(rest) >= 2 and re.match(r"^\d{4}-\d\d-\d\d$", rest[-2]):
+        timestamp = f"{rest[-2]} {rest[-1]}"
+        rest = rest[:-2]
+    redop = ""
+    if rest and rest[0].lower() in REDOPS:
+        redop, rest = rest[0].lower(), rest[1:]
+    per_iter = bool(layout and layout.per_iter)
+    half_len = 8 if per_iter else 4
+    root = -1
+    has_root = layout.has_root if layout else len(rest) == 2 * half_len + 1
+    if has_root:
+        if not rest or not _INT.match(rest[0]):
+            return None
+        root, rest = int(rest[0]), rest[1:]
+    if len(rest) != 2 * half_len:
+        return None
+    oop, inp = _half(rest[:half_len], per_iter), _half(rest[half_len:], per_iter)
+    if oop is None or inp is None:
+        return None
+    return Row(size, count, dtype, redop, root, oop, inp, line=line_no, timestamp=timestamp)
+
+
+def _params(body: str) -> dict:
+    """'nThread 1 nGpus 1 minBytes 8 ... warmup iters: 1 iters: 20 ...' (and rccl's 'nThreads: 1 ...')."""
+    out: dict = {}
+    tokens = body.replace(":", " ").split()
+    i = 0
+    while i < len(tokens) - 1:
+        key = tokens[i]
+        if key in ("warmup", "agg") and i + 2 < len(tokens) and tokens[i + 1] == "iters":
+            key, i = f"{key}_iters", i + 1
+        value = tokens[i + 1]
+        if _INT.match(value):
+            out[key] = int(value)
+            i += 2
+        elif key == "step" and re.match(r"^\d+\((factor|bytes)\)$", value):
+            out["step"] = value
+            i += 2
+        else:
+            i += 1
+    return out
+
+
+_NEVER = object()  # a header whose layout quick rows cannot have (per-iteration, timestamps)
+
+
+def parse_text(text: str, source: str = "<text>") -> ParsedLog:
+    log = ParsedLog(source=source, format="text")
+    layout: Optional[_Layout] = None
+    seen: dict[tuple, int] = {}
+    quick = quick_rows(text) if "\x0b" not in text and "\x0c" not in text else {}  # same line numbering
+    quick_get, rows, seen_get = quick.get, log.rows, seen.get
+    accept: object = None  # which quick rows fit the current header: None = any (no header yet)
+    for line_no, raw in enumerate(text.splitlines(), start=1):
+        hit = quick_get(line_no)
+        if hit is not None and (accept is None or accept is hit[1]):
+            row = hit[0]
+            key = (row.size, row.type, row.redop, row.root)
+            row.occurrence = seen_get(key, 0)
+            seen[key] = row.occurrence + 1
+            rows.append(row)
+            continue
+        line = strip_prefix(raw)
+        s = line.strip()
+        if not s:
+            continue
+        if "NCCL INFO" in s or "NCCL WARN" in s:
+            log.info_lines.append(s)
+            continue
+        if ("ailure" in s or "Test timeout" in s) and any(m in s for m in _ERROR_MARKERS) \
+                and not s.lstrip("# ").startswith(("Out of bounds", "Avg bus")):
+            log.errors.append(s)
+            continue
+        body = s.lstrip("#").strip()
+        if not body:
+            continue
+        first = body[0]
+        if first.isdigit() or (first == "-" and len(body) > 1 and body[1].isdigit()):
+            row = parse_row(body, layout, line_no)
+            if row is None:
+                if s[0] != "#" and len(body.split()) >= 7:
+                    log.skipped.append((line_no, "row-like line that fits no nccl-tests layout"))
+                continue
+            key = (row.size, row.type, row.redop, row.root)
+            row.occurrence = seen.get(key, 0)
+            seen[key] = row.occurrence + 1
+            log.rows.append(row)
+            continue
+        _meta(log, body, s)
+        header = _is_header(body)
+        if header:
+            layout = _Layout(header)
+            accept = layout.has_root if layout.simple else _NEVER
+            log.columns = header
+            log.header_seen = True
+            log.time_unit_us = 1000.0 if layout.ms else 1.0
+            log.time_kind = "cputime" if layout.cputime else "time"
+    if layout and layout.ms:
+        for row in log.rows:
+            for half in (row.out_of_place, row.in_place):
+                if half:
+                    half.time_us *= 1000.0
+    return log
+
+
+def _meta(log: ParsedLog, body: str, raw: str) -> None:
+    if body in ("...", "[...]") or body.startswith("Truncated"):
+        log.elided = True
+        return
+    m = _VERSION.search(body) if "tests version" in body else None
+    if m:
+        log.tool = f"{m.group(1)}-tests"
+        log.version, log.git_hash = m.group(2), m.group(3) or ""
+        if m.group(5):
+            code = int(m.group(5))
+            log.nccl_version = f"{code // 10000}.{code // 100 % 100}.{code % 100}"
+        return
+    if body.startswith("Collective test starting:"):
+        log.program = body.split(":", 1)[1].strip()
+        return
+    if body.startswith("Collective test concluded"):
+        log.concluded = True
+        return
+    if body.startswith(("nThread ", "nThreads:")):
+        log.params = _params(body)
+        if body.startswith("nThreads:"):
+            log.tool = "rccl-tests"
+        return
+    m = _RANK.search(body) if body.startswith("Rank") else None
+    if m:
+        rank, group, pid, host, dev, pci, name = m.groups()
+        log.devices.append(Device(int(rank), host, int(dev), pci, name.strip(), int(pid) if pid else None,
+                                  int(group) if group else None))
+        return
+    if body.startswith("Out of bounds values"):
+        tail = body.split(":", 1)[-1].split()
+        if tail and _INT.match(tail[0]):
+            log.footer_oob = int(tail[0])
+        log.footer_ok = None if len(tail) < 2 else tail[1] == "OK"
+        return
+    if body.startswith("Avg bus bandwidth"):
+        tail = body.split(":", 1)[-1].split()
+        if tail and _NUMBER.match(tail[0]):
+            log.footer_avg_busbw = float(tail[0])
+        return
+    m = (_NCCL_RUNTIME.search(body) or _COMPILED.search(body)) if "NCCL" in body else None
+    if m and not log.nccl_version:
+        log.nccl_version = m.group(1)
+        return
+    if not log.program and "_perf" in body:
+        m = _PROGRAM.search(body)
+        if m and ("./" in body or "/" in body or body.startswith(m.group(1))):
+            log.program = m.group(1)
+
+
+def parse_lines(lines: Iterable[str], source: str = "<stream>") -> ParsedLog:
+    return parse_text("\n".join(lines), source)

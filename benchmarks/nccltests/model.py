@@ -1,0 +1,98 @@
+"""What a parsed nccl-tests log holds, and how it is classified."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+# Classifications, most severe first: the first that applies is the log's status.
+ERROR = "error"  # a "Test NCCL/CUDA failure" or timeout line
+WRONG_DATA = "wrong_data"  # #wrong > 0 (>= 2.13 integer counts) or "Out of bounds ... FAILED"
+INCONSISTENT = "inconsistent"  # numbers contradict the collective (e.g. busbw < algbw for all_reduce)
+HANG = "hang"  # a table header and then nothing: no rows, no footer, no error
+NOT_A_TABLE = "not_a_table"  # nothing that parses as an nccl-tests table
+TRUNCATED = "truncated"  # rows but no footer, or elided ('...') parts: an excerpt or a killed run
+OK = "ok"
+SEVERITY = [ERROR, WRONG_DATA, INCONSISTENT, HANG, NOT_A_TABLE, TRUNCATED, OK]
+
+
+@dataclass
+class Device:
+    rank: int
+    host: str
+    device: int
+    pci: str = ""
+    name: str = ""
+    pid: Optional[int] = None
+    group: Optional[int] = None
+
+
+@dataclass(slots=True)
+class Half:
+    """One of a row's two halves (out-of-place, in-place)."""
+
+    time_us: float
+    algbw: float
+    busbw: float
+    wrong: Optional[int]  # element count (>= 2.13); None for N/A or an old-style deviation
+    wrong_raw: str = ""  # as printed: '0', 'N/A', '2e-07'
+    # Half a unit of the last printed digit: the precision consistency checks must allow.
+    # None until asked for (computing it for every row would halve parsing speed).
+    bw_halfunit: Optional[float] = None
+    time_halfunit: Optional[float] = None
+    per_iter: Optional[dict[str, Any]] = None  # i_min/i_max/i_p99/i_cv% or JSON per-iteration stats
+    printed: tuple[str, str, str] = ("", "", "")  # time, algbw, busbw tokens as printed
+
+
+@dataclass(slots=True)
+class Row:
+    size: int
+    count: int
+    type: str
+    redop: str
+    root: int
+    out_of_place: Optional[Half]
+    in_place: Optional[Half]
+    occurrence: int = 0  # n-th time this (size, type, redop, root) appeared (-N cycles, reruns)
+    line: int = 0  # 1-based line number in the log (0 for JSON)
+    timestamp: str = ""
+
+
+@dataclass
+class ParsedLog:
+    source: str
+    format: str  # text | json
+    tool: str = "nccl-tests"  # or rccl-tests
+    version: str = ""
+    git_hash: str = ""
+    nccl_version: str = ""  # e.g. 2.28.9
+    program: str = ""  # all_reduce_perf ...
+    collective: str = ""  # our name, when known
+    params: dict[str, Any] = field(default_factory=dict)  # the '# nThread ...' line
+    columns: list[str] = field(default_factory=list)
+    time_unit_us: float = 1.0  # 1000 for the 2017 format, which printed milliseconds
+    time_kind: str = "time"  # "cputime" with -C: CPU launch time, not latency (bandwidth is not from it)
+    devices: list[Device] = field(default_factory=list)
+    devices_elided: bool = False
+    rows: list[Row] = field(default_factory=list)
+    footer_oob: Optional[int] = None
+    footer_ok: Optional[bool] = None
+    footer_avg_busbw: Optional[float] = None
+    concluded: bool = False
+    errors: list[str] = field(default_factory=list)
+    info_lines: list[str] = field(default_factory=list)
+    elided: bool = False
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # row-like lines that did not parse
+    header_seen: bool = False
+    status: str = NOT_A_TABLE
+    reasons: list[str] = field(default_factory=list)
+    nranks_devices: Optional[int] = None
+    nranks_derived: Optional[int] = None
+
+    @property
+    def nranks(self) -> Optional[int]:
+        return self.nranks_devices or self.nranks_derived
+
+    @property
+    def hosts(self) -> list[str]:
+        return sorted({d.host for d in self.devices})

@@ -1,0 +1,124 @@
+"""What NCCL_DEBUG=INFO lines say about the path a run took.
+
+Patterns are NCCL's and aws-ofi-nccl's own format strings (shared/docs/instances.md section 3.4).
+The result is facts, not a verdict: which network NCCL chose (Libfabric/EFA, IB, Socket...), the
+plugin and provider, NICs found, GPUDirect RDMA, NVLS, the transports channels used, and the
+algorithm/protocol when the TUNING subsystem printed them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+_PATTERNS = {
+    "network": re.compile(r"Using network (.+?)\s*$"),
+    "plugin_loaded": re.compile(r"NET/Plugin\s*: Loaded net plugin (\S+)(?: \(v(\d+)\))?"),
+    "plugin_missing": re.compile(r"NET/Plugin\s*: (?:No plugin found|Could not find)"),
+    "ofi_version": re.compile(r"NET/OFI (?:Initializing|Using) aws-ofi-nccl (\S+)"),
+    "libfabric_version": re.compile(r"NET/OFI Using Libfabric version (\S+)"),
+    "provider": re.compile(r"NET/OFI Selected [Pp]rovider is (\w[\w-]*)(?:, fabric is (\S+))?"
+                           r"(?: \(found (\d+) nics\))?"),
+    "platform": re.compile(r"NET/OFI Running on (\S+) platform"),
+    "ib_devices": re.compile(r"NET/IB : Using (.+?); OOB"),
+    "ib_none": re.compile(r"NET/IB : No device found"),
+    "socket": re.compile(r"NET/Socket : Using"),
+    "channel": re.compile(r"via (NET/[^\s]+(?: [^\s\[]+)*|P2P/[\w/ ]+|SHM/[\w/]+|NVLS|CollNet[\w/]*)"),
+    "rings_gdr": re.compile(r"Connected all rings(?:, use ring PXN (\d) GDR (\d))?"),
+    "nvls_available": re.compile(r"NVLS multicast support is (not )?available"),
+    "channels": re.compile(r"(\d+) coll channels, (?:(\d+) collnet channels, )?(?:(\d+) nvls channels, )?"),
+    "tuning": re.compile(r"(\w+): (\d+) Bytes -> Algo (\w+) proto (\w+)"),
+    "nranks": re.compile(r"nRanks (\d+) nNodes (\d+) localRanks (\d+)"),
+}
+
+
+def _transport_kind(via: str) -> str:
+    if via.startswith("NET/"):
+        name = via[4:].split("/")[0]
+        return f"NET/{name}"
+    return via.split("/")[0]
+
+
+def parse_info(lines: Iterable[str]) -> dict[str, Any]:
+    facts: dict[str, Any] = {"lines": 0}
+    transports: Counter = Counter()
+    gdr_channels = non_gdr_channels = 0
+    algos: Counter = Counter()
+    for line in lines:
+        if "NCCL INFO" not in line and "NCCL WARN" not in line:
+            continue
+        facts["lines"] += 1
+        if "NCCL WARN" in line:
+            facts.setdefault("warnings", []).append(line.split("NCCL WARN", 1)[1].strip()[:200])
+            continue
+        if m := _PATTERNS["network"].search(line):
+            facts["network"] = m.group(1)
+        if m := _PATTERNS["plugin_loaded"].search(line):
+            facts["net_plugin"] = m.group(1)
+        if _PATTERNS["plugin_missing"].search(line):
+            facts["net_plugin_missing"] = True
+        if m := _PATTERNS["ofi_version"].search(line):
+            facts["aws_ofi_nccl"] = m.group(1)
+        if m := _PATTERNS["libfabric_version"].search(line):
+            facts["libfabric"] = m.group(1)
+        if m := _PATTERNS["provider"].search(line):
+            facts["provider"] = m.group(1)
+            if m.group(2):
+                facts["fabric"] = m.group(2)
+            if m.group(3):
+                facts["nics"] = int(m.group(3))
+        if m := _PATTERNS["platform"].search(line):
+            facts["platform"] = m.group(1)
+        if m := _PATTERNS["ib_devices"].search(line):
+            facts["ib_devices"] = m.group(1).strip()
+        if _PATTERNS["ib_none"].search(line):
+            facts["ib_no_device"] = True
+        if _PATTERNS["socket"].search(line):
+            facts["socket_available"] = True
+        if m := _PATTERNS["channel"].search(line):
+            via = m.group(1).strip()
+            transports[_transport_kind(via)] += 1
+            if via.startswith("NET/"):
+                if "/GDRDMA" in via:
+                    gdr_channels += 1
+                else:
+                    non_gdr_channels += 1
+        if (m := _PATTERNS["rings_gdr"].search(line)) and m.group(2) is not None:
+            facts["rings_gdr"] = int(m.group(2))
+        if m := _PATTERNS["nvls_available"].search(line):
+            facts["nvls_available"] = m.group(1) is None
+        if (m := _PATTERNS["channels"].search(line)) and m.group(3) is not None:
+            facts["nvls_channels"] = int(m.group(3))
+        if m := _PATTERNS["tuning"].search(line):
+            algos[(m.group(1), m.group(3), m.group(4))] += 1
+        if m := _PATTERNS["nranks"].search(line):
+            facts["nranks"], facts["nnodes"] = int(m.group(1)), int(m.group(2))
+    if transports:
+        facts["transports"] = dict(transports)
+    if gdr_channels or non_gdr_channels:
+        facts["net_channels_gdr"], facts["net_channels_no_gdr"] = gdr_channels, non_gdr_channels
+    if algos:
+        facts["algo_proto"] = [{"op": op, "algo": a, "proto": p, "count": n} for (op, a, p), n in algos.items()]
+    facts["path"] = summarize_path(facts)
+    return facts
+
+
+def summarize_path(facts: dict[str, Any]) -> str:
+    """A short name for the inter-node path: efa-rdma, efa, ib-rdma, ib, socket, or unknown/none."""
+    network = (facts.get("network") or "").lower()
+    transports = facts.get("transports") or {}
+    if "socket" in network or any(k.lower() == "net/socket" for k in transports):
+        return "socket"
+    gdr = facts.get("net_channels_gdr", 0) > 0 or facts.get("rings_gdr") == 1
+    libfabric = any("libfabric" in k.lower() or "ofi" in k.lower() for k in transports)
+    if "libfabric" in network or facts.get("provider") == "efa" or libfabric:
+        return "efa-rdma" if gdr else "efa"
+    if network == "ib" or any(k == "NET/IB" for k in transports):
+        return "ib-rdma" if gdr else "ib"
+    if network:
+        return network
+    if transports and not any(k.startswith("NET/") for k in transports):
+        return "intra-node"
+    return "unknown"

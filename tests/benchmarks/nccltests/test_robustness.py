@@ -1,0 +1,93 @@
+"""Launcher prefixes and random corruption of real logs: no crash, and no row that was not there."""
+
+import random
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from benchmarks.nccltests.classify import classify
+from benchmarks.nccltests.logtext import parse_text, strip_prefix
+from tests.benchmarks.nccltests.conftest import LOGS
+
+CLEAN = "all_reduce__a100-40gb-8gpu-1node__superbench-allreduce.txt"
+PREFIXES = {
+    "srun --label": lambda i, line: f"0: {line}",
+    "Open MPI --tag-output": lambda i, line: f"[1,0]<stdout>:{line}",
+    "pdsh host": lambda i, line: f"10.3.35.83: {line}",
+    "MPICH -l": lambda i, line: f"[0] {line}",
+    "srun label + pdsh": lambda i, line: f"10.3.35.83: 0: {line}",
+}
+
+
+def _rows(log):
+    return [(r.size, r.count, r.type, r.redop, r.root, r.out_of_place.time_us, r.in_place.busbw) for r in log.rows]
+
+
+@pytest.mark.parametrize("style", sorted(PREFIXES))
+def test_prefixed_logs_parse_like_the_original(corpus, style):
+    text = (corpus / CLEAN).read_text()
+    prefixed = "\n".join(PREFIXES[style](i, ln) for i, ln in enumerate(text.splitlines()))
+    assert _rows(parse_text(prefixed)) == _rows(parse_text(text))
+    assert len(parse_text(prefixed).rows) == 34
+
+
+def test_midline_mpich_labels(corpus):
+    text = (corpus / "all_reduce__aws-p5-48xlarge-batch__adt-batch.txt").read_text()
+    # MPICH/Intel -l can print a rank label glued to a field: '-1[0]    1626.5'
+    labelled = re.sub(r"(\s-1)(\s)", r"\1[0]\2", text)
+    assert labelled != text
+    assert _rows(parse_text(labelled)) == _rows(parse_text(text))
+
+
+def test_strip_prefix_leaves_content_alone():
+    assert strip_prefix("#       size   count") == "#       size   count"
+    assert strip_prefix("HCA-128: Test NCCL failure common.cu:1204") == "HCA-128: Test NCCL failure common.cu:1204"
+    assert strip_prefix("0:            8             2     float") == "           8             2     float"
+
+
+LOG_FILES = sorted(p.name for p in LOGS.glob("*.txt")) if LOGS.is_dir() else [CLEAN]
+
+
+def _mutate(text: str, ops: list[tuple[str, int, int]]) -> str:
+    lines = text.splitlines()
+    for op, a, b in ops:
+        if not lines:
+            break
+        i = a % len(lines)
+        if op == "truncate":
+            cut = sum(len(x) + 1 for x in lines[:i]) + b % 40
+            lines = text[:cut].splitlines() if cut < len(text) else lines
+        elif op == "garbage":
+            rng = random.Random(b)
+            lines.insert(i, "".join(rng.choice("0123456789 .#-abcXYZ[]:/\t") for _ in range(b % 120)))
+        elif op == "swap":
+            toks = lines[i].split()
+            if len(toks) > 3:
+                j, k = a % len(toks), b % len(toks)
+                toks[j], toks[k] = toks[k], toks[j]
+                lines[i] = "   ".join(toks)
+        elif op == "binary":
+            lines[i] = lines[i][: b % 50] + "\x00\xff\x1b[31m\ufffd" + lines[i][b % 50:]
+        elif op == "huge":
+            lines[i] = re.sub(r"\d+\.\d+", "9" * (b % 400 + 1) + ".5", lines[i], count=1)
+        elif op == "drop":
+            del lines[i]
+        text = "\n".join(lines)
+    return "\n".join(lines)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=st.sampled_from(LOG_FILES),
+       ops=st.lists(st.tuples(st.sampled_from(["truncate", "garbage", "swap", "binary", "huge", "drop"]),
+                              st.integers(0, 10_000), st.integers(0, 10_000)), min_size=1, max_size=6))
+def test_corrupted_logs_never_crash_and_never_invent_rows(name, ops):
+    text = _mutate((LOGS / name).read_text(errors="replace"), ops)
+    log = classify(parse_text(text, name))
+    lines = text.splitlines()
+    for row in log.rows:
+        tokens = re.sub(r"\[\d+\]", " ", strip_prefix(lines[row.line - 1])).lstrip("# ").split()
+        assert tokens[0] == str(row.size) and tokens[1] == str(row.count) and tokens[2] == row.type
+        assert any(float(t) == row.out_of_place.time_us for t in tokens[3:] if re.match(r"^-?[\d.]+(e[-+]?\d+)?$", t))
+    assert log.status in {"ok", "truncated", "hang", "not_a_table", "error", "wrong_data", "inconsistent"}
