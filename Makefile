@@ -24,7 +24,7 @@ venv: $(VENV)/.installed-$(MPI)
 
 bench: venv
 	mpiexec $(MPIEXEC_FLAGS) -n $(NP) $(PY) run_bench.py run --config configs/local.yaml --out results
-	@echo "results: $$(ls -d results/*/ | tail -n 1)"
+	$(PY) run_bench.py report $$(ls -d results/*/ | tail -n 1) --out results/report.html
 
 test: venv
 	FABRICBENCH_MPI=$(MPI) $(PY) -m pytest -q

@@ -56,6 +56,7 @@ class RunConfig:
     out: str = "results"
     tag: str = ""
     instance_type: Optional[str] = None
+    instance_metadata: bool = False  # ask the cloud metadata service (opt-in, 1 s timeout)
 
     def sweep_sizes(self) -> list[int]:
         if self.sizes:
@@ -222,6 +223,7 @@ FIELDS: dict[str, Callable[[Any], Any]] = {
     "out": _str,
     "tag": _str,
     "instance_type": _optional_str,
+    "instance_metadata": lambda v: _one_of(("0", "1", "true", "false"))(v) in ("1", "true"),
 }
 assert set(FIELDS) == {f.name for f in dataclasses.fields(RunConfig)}
 

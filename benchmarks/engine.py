@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from benchmarks import environment, faults, table
+from benchmarks import environment, faults, instance, table
 from benchmarks.aggregate import per_iteration, summary_frame, summary_row
 from benchmarks.config import RunConfig
 from benchmarks.errors import ExitCode, UsageError
@@ -134,7 +134,7 @@ class Engine:
             nnodes=self.topo.nnodes,
             hosts=self.topo.ranks_per_host(),
             launcher=self.topo.launcher,
-            instance=environment.detect_instance_type(self.cfg.instance_type, environ),
+            instance=instance.detect(self.cfg.instance_type, environ, self.cfg.instance_metadata),
             versions=environment.versions(),
             backends=[be.info() for be in backends.values()],
             environment=environment.captured_environment(environ),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import platform
-import re
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping
@@ -21,9 +20,6 @@ CAPTURED_PREFIXES = ("NCCL_", "FI_", "UCX_", "OMPI_", "CUDA_", "MPICH_", "MPIR_"
                      "TORCH_NCCL_", "SLURM_JOB", "FABRICBENCH_", "OMP_NUM_THREADS", "LD_LIBRARY_PATH")
 SECRET_MARKERS = ("KEY", "SECRET", "TOKEN", "PASSWORD", "CREDENTIAL", "PASSWD", "AUTH")
 REDACTED = "<redacted>"
-DMI_PRODUCT = Path("/sys/class/dmi/id/product_name")
-# AWS instance types as DMI reports them (p5.48xlarge, p4d.24xlarge, trn1.32xlarge, ...).
-_AWS_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.(?:\d*x?large|metal|medium|small|micro|nano)$")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -70,22 +66,6 @@ def _read(path: Path) -> Optional[str]:
         return path.read_text().strip() or None
     except OSError:
         return None
-
-
-def detect_instance_type(override: Optional[str], environ: Mapping[str, str]) -> dict[str, Any]:
-    """Explicit override, then FABRICBENCH_INSTANCE_TYPE, then an AWS-shaped DMI product name.
-
-    Anything else (a CPU test box, an unrecognised DMI string) is 'unknown', never a guess.
-    """
-    dmi = _read(DMI_PRODUCT)
-    if override:
-        return {"instance_type": override, "source": "cli", "dmi_product_name": dmi}
-    if environ.get("FABRICBENCH_INSTANCE_TYPE"):
-        return {"instance_type": environ["FABRICBENCH_INSTANCE_TYPE"], "source": "env",
-                "dmi_product_name": dmi}
-    if dmi and _AWS_TYPE.match(dmi):
-        return {"instance_type": dmi, "source": "dmi", "dmi_product_name": dmi}
-    return {"instance_type": "unknown", "source": "none", "dmi_product_name": dmi}
 
 
 def git_revision(root: Path = PROJECT_ROOT) -> Optional[str]:

@@ -79,6 +79,27 @@ def read_points(run_dir: Path, problems: list[str]) -> list[dict[str, Any]]:
     return points
 
 
+STACK_KEYS = ("nccl", "nccl_tests", "cuda", "torch", "mpi_library", "aws_ofi_nccl", "libfabric")
+
+
+def run_row(meta: dict[str, Any], run_dir: Path) -> dict[str, Any]:
+    """One flat row of run.json: what reports and the gate need to group and to warn."""
+    versions = meta.get("versions") or {}
+    info = meta.get("nccl_info") or {}
+    stack = {k: versions.get(k) or info.get(k) for k in STACK_KEYS if versions.get(k) or info.get(k)}
+    return {
+        "run_id": meta["run_id"], "run_dir": str(run_dir), "source": meta.get("source", "fabricbench"),
+        "status": meta.get("status"), "status_reason": meta.get("status_reason") or "",
+        "classification": meta.get("classification"), "trusted": meta.get("trusted", True),
+        "instance_type": (meta.get("instance") or {}).get("instance_type") or "unknown",
+        "nnodes": meta.get("nnodes"), "nranks": meta.get("nranks"),
+        "hosts": ", ".join(meta.get("hosts") or {}), "started": meta.get("started") or meta.get("ingested"),
+        "ended": meta.get("ended"), "tag": (meta.get("config") or {}).get("tag"),
+        "path": info.get("path"), "stack": " ".join(f"{k}={v}" for k, v in sorted(stack.items())) or None,
+        "log": (meta.get("log") or {}).get("path"),
+    }
+
+
 def load_run(run_dir: str | Path, with_ranks: bool = False) -> Runs:
     return load_runs([run_dir], with_ranks=with_ranks)
 
@@ -96,16 +117,20 @@ def find_run_dirs(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def load_runs(paths: Iterable[str | Path], with_ranks: bool = False) -> Runs:
+def load_runs(paths: Iterable[str | Path], with_ranks: bool = False, tolerant: bool = False) -> Runs:
+    """Load runs. tolerant=True turns an unreadable run into a problem line instead of an error."""
     run_rows, point_rows, sample_frames, rank_frames, summary_rows = [], [], [], [], []
     problems: list[str] = []
     for run_dir in find_run_dirs(paths):
-        meta = read_run_meta(run_dir)
+        try:
+            meta = read_run_meta(run_dir)
+        except ResultsError as exc:
+            if not tolerant:
+                raise
+            problems.append(str(exc))
+            continue
         run_id = meta["run_id"]
-        run_rows.append({"run_id": run_id, "run_dir": str(run_dir), "status": meta.get("status"),
-                         "instance_type": (meta.get("instance") or {}).get("instance_type"),
-                         "started": meta.get("started"), "ended": meta.get("ended"),
-                         "tag": (meta.get("config") or {}).get("tag")})
+        run_rows.append(run_row(meta, run_dir))
         for pid, rec in enumerate(read_points(run_dir, problems)):
             matrix = rec.pop("time_us")
             rec.update(run_id=run_id, point_id=pid)

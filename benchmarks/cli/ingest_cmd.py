@@ -20,6 +20,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--collective", help="collective of every log, when the logs do not say")
     p.add_argument("--instance-type", help="instance type the logs ran on, when they do not say")
     p.add_argument("--tag", default="", help="label added to each run id")
+    p.add_argument("--nodes", type=int, help="node count, when the logs list no hosts")
 
 
 def main(args: Any) -> int:
@@ -34,8 +35,9 @@ def main(args: Any) -> int:
             print(f"fabricbench: error: {exc}", file=sys.stderr)
             failures += 1
             continue
+        extra = {"nnodes": args.nodes, "nnodes_source": "cli"} if args.nodes else None
         run_dir = write_run(log, args.out, args.instance_type, args.tag, command=["ingest", path], secrets=secrets,
-                            info=info) if log.rows or log.status != "not_a_table" else None
+                            info=info, extra_meta=extra) if log.rows or log.status != "not_a_table" else None
         not_tables += run_dir is None
         where = run_dir or "(no run written: " + "; ".join(log.reasons) + ")"
         print(f"{str(path)[-60:]:<60} {log.status:<13} {len(log.rows):>5}  {where}")

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks.environment import captured_environment, detect_instance_type, secret_values
+from benchmarks.environment import captured_environment, secret_values
+from benchmarks.instance import detect
 from benchmarks.nccltests import driver
 from benchmarks.nccltests.classify import classify
 from benchmarks.nccltests.convert import write_run
@@ -59,7 +60,7 @@ def main(args: Any) -> int:
     outcome, message = driver.outcome(run, log.status)
     if outcome == "timeout" and log.rows:
         log.reasons.insert(0, f"timeout: {message}")
-    write_run(log, args.out, args.instance_type or detect_instance_type(None, env)["instance_type"], command=cmd,
+    write_run(log, args.out, detect(args.instance_type, env)["instance_type"], command=cmd,
               secrets=secrets, writer=writer, info=parse_info(text_log.info_lines + run.stderr.splitlines()),
               extra_meta={"outcome": outcome, "outcome_reason": message, "exit_status": run.returncode,
                           "seconds": round(run.seconds, 3), "features": {"json": features.json,

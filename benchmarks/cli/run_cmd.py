@@ -38,6 +38,7 @@ FLAGS: list[tuple[tuple[str, ...], str, str]] = [
     (("--out",), "out", "results directory (default results/)"),
     (("--tag",), "tag", "a label added to the run id"),
     (("--instance-type",), "instance_type", "instance type when it cannot be detected"),
+    (("--instance-metadata",), "instance_metadata", "1 = ask the cloud metadata service for the type (opt-in)"),
 ]
 
 

@@ -41,11 +41,11 @@ def _samples(half: Half) -> tuple[list[list[float]], str, str]:
     return [[half.time_us]], "nccl-tests", "nccl-tests"
 
 
-def points(log: ParsedLog) -> list[PointRecord]:
+def points(log: ParsedLog, nnodes: Optional[int] = None) -> list[PointRecord]:
     n = log.nranks or 0
     spec = registry.get(log.collective) if log.collective in registry.names() else None
     factor = spec.busbw_factor(n) if spec and n else None
-    hosts = len(log.hosts) or None
+    hosts = nnodes or len(log.hosts) or None
     iters = int(log.params.get("iters", log.params.get("iterations", 0)) or 0)
     out = []
     for row in log.rows:
@@ -113,7 +113,7 @@ def write_run(log: ParsedLog, out_dir: str, instance_type: Optional[str] = None,
         writer = RunWriter(out_dir, new_run_id(tag or f"{log.collective or 'nccl-tests'}"), secrets or [])
     run_id = writer.dir.name
     rows = []
-    for rec in points(log):
+    for rec in points(log, (extra_meta or {}).get("nnodes")):
         writer.append_point(rec)
         rows.append(summary_row(rec.meta(), per_iteration(rec.time_us), rec.busbw_factor))
     if rows:

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from benchmarks.nccltests.ingest import read_log
-from tests.benchmarks.nccltests.conftest import LOGS
+from tests.shared_data import LOGS
 
 N_LOGS = 1000
 

@@ -2,7 +2,7 @@
 
 from benchmarks.nccltests.ingest import read_log
 from benchmarks.nccltests.ncclinfo import parse_info
-from tests.benchmarks.nccltests.conftest import H200, LOGS
+from tests.shared_data import H200, LOGS
 
 
 def test_socket_fallback_on_the_h200_machine():

@@ -1,10 +1,6 @@
-from pathlib import Path
-
 import pytest
 
-SHARED = Path(__file__).resolve().parents[4] / "shared" / "data"
-LOGS = SHARED / "nccl-tests-logs"
-H200 = SHARED / "nccl-tests-h200-1gpu"
+from tests.shared_data import LOGS
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,48 @@
+"""`report`: runs (own and ingested) -> one self-contained HTML file, grouped by instance family."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from benchmarks.errors import ExitCode, UsageError
+from benchmarks.results import find_run_dirs, load_runs
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("runs", nargs="+", help="run directories and/or results folders")
+    p.add_argument("--out", default="report.html", help="HTML file to write (default report.html)")
+    p.add_argument("--title", help="report title")
+
+
+def main(args: Any) -> int:
+    from reports.analysis import enrich
+    from reports.html import render
+
+    dirs, empty = [], []
+    for arg in args.runs:
+        found = find_run_dirs([arg])
+        dirs += found
+        if not found:
+            empty.append(f"{arg}: no run directories here (no run.json in it or one level below)")
+    if not dirs:
+        raise UsageError(f"no run directories found in {' '.join(args.runs)} (each needs a run.json)")
+    runs = load_runs(dirs, tolerant=True)  # one bad run must not hide the others
+    problems = empty + list(runs.problems)
+    for r in runs.runs.itertuples():
+        if not (runs.summary["run_id"] == r.run_id).any():
+            problems.append(f"{r.run_dir}: no completed sizes ({r.status}: {r.status_reason or 'no rows'})")
+    for p in problems:
+        print(f"fabricbench: warning: {p}", file=sys.stderr)
+    if runs.summary.empty:
+        raise UsageError("no valid results in " + " ".join(args.runs) + "; see the warnings above")
+    enriched = enrich(runs.summary, runs.runs)
+    text = render(enriched, runs.runs, problems, [str(a) for a in args.runs], args.title)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    print(f"report: {out} ({len(runs.runs)} runs, {len(enriched)} points, "
+          f"{enriched['family'].nunique()} families, {len(text) / 1e6:.1f} MB)")
+    return int(ExitCode.OK)

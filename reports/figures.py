@@ -1,0 +1,115 @@
+"""Figures for the HTML report: matplotlib -> SVG -> a data: URI for an <img>.
+
+An <img> never runs script, so a hostname or tag that ends up in a legend cannot turn into
+markup, and the file stays self-contained (no network, no external fonts: text is drawn by the
+viewer's default sans-serif).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Optional
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from benchmarks.sizes import format_size  # noqa: E402
+from reports.analysis import busbw_band  # noqa: E402
+
+plt.rcParams.update({"svg.fonttype": "none", "font.size": 9, "axes.grid": True, "grid.alpha": 0.3,
+                     "figure.dpi": 100, "svg.hashsalt": "fabricbench"})
+_SIZE_FMT = FuncFormatter(lambda x, _: format_size(int(x)) if x >= 1 and float(x).is_integer() else f"{x:g}")
+
+
+def _uri(fig: plt.Figure) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue().encode()).decode()
+
+
+def series_label(row: dict) -> str:
+    place = " in-place" if row.get("inplace") else ""
+    return (f"{row.get('family', '')} {str(row['run_id'])[-6:]} {row['backend']}{place} "
+            f"{int(row['nnodes'] or 0)}n/{int(row['nranks'] or 0)}r").strip()
+
+
+def _series(df: pd.DataFrame):
+    cols = ["run_id", "backend", "dtype", "redop", "inplace"]
+    for _, g in df.sort_values("size_bytes").groupby(cols, sort=True, dropna=False):
+        g = g[g["size_bytes"] > 0]
+        if not g.empty:
+            yield series_label(g.iloc[0].to_dict()), g
+
+
+MAX_LEGEND = 10  # beyond this the HTML lists the series instead of drowning the plot
+
+
+def _legend(ax: plt.Axes) -> None:
+    handles, labels = ax.get_legend_handles_labels()
+    if 0 < len(labels) <= MAX_LEGEND:
+        ax.legend(fontsize=7, loc="upper left")
+
+
+def busbw_figure(df: pd.DataFrame, title: str, peak: Optional[float], color_by: Optional[str] = None) -> str:
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    colors: dict = {}
+    for label, g in _series(df):
+        lo, hi = busbw_band(g)
+        key = g.iloc[0][color_by] if color_by else None
+        kw = {"color": colors[key]} if key in colors else {}
+        line, = ax.plot(g["size_bytes"], g["busbw_gbps"], marker=".",
+                        label=(key if key not in colors else None) if color_by else label, **kw)
+        colors.setdefault(key, line.get_color())
+        ax.fill_between(g["size_bytes"], lo, hi, alpha=0.2, color=line.get_color(), linewidth=0)
+    if peak:
+        ax.axhline(peak, linestyle="--", color="black", linewidth=1, label=f"peak {peak:g} GB/s")
+    ax.set_xscale("log", base=2)
+    ax.xaxis.set_major_formatter(_SIZE_FMT)
+    ax.set_xlabel("message size (bytes)")
+    ax.set_ylabel("busbw (GB/s)")
+    ax.set_title(title)
+    _legend(ax)
+    return _uri(fig)
+
+
+def latency_figure(df: pd.DataFrame, title: str) -> str:
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    for label, g in _series(df):
+        line, = ax.plot(g["size_bytes"], g["time_us_median"], marker=".", label=label)
+        band = g.dropna(subset=["time_us_ci_low", "time_us_ci_high"])
+        if not band.empty:
+            ax.fill_between(band["size_bytes"], band["time_us_ci_low"], band["time_us_ci_high"], alpha=0.2,
+                            color=line.get_color(), linewidth=0)
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.xaxis.set_major_formatter(_SIZE_FMT)
+    ax.set_xlabel("message size (bytes)")
+    ax.set_ylabel("time per operation (us), median and 95% CI")
+    ax.set_title(title)
+    _legend(ax)
+    return _uri(fig)
+
+
+def ratio_figure(cmp: pd.DataFrame, title: str) -> str:
+    fig, ax = plt.subplots(figsize=(6.4, 3.0))
+    for (run_id, backend, inplace), g in cmp.sort_values("size_bytes").groupby(["run_id", "backend", "inplace"]):
+        line, = ax.plot(g["size_bytes"], g["ratio"], marker=".", label=f"{str(run_id)[-6:]} {backend}"
+                        + (" in-place" if inplace else ""))
+        band = g.dropna(subset=["ratio_ci_low", "ratio_ci_high"])
+        if not band.empty:
+            ax.fill_between(band["size_bytes"], band["ratio_ci_low"], band["ratio_ci_high"], alpha=0.2,
+                            color=line.get_color(), linewidth=0)
+    ax.axhline(1.0, color="black", linewidth=1)
+    ax.set_xscale("log", base=2)
+    ax.xaxis.set_major_formatter(_SIZE_FMT)
+    ax.set_xlabel("message size (bytes)")
+    ax.set_ylabel("time ratio vs reference (<1 faster)")
+    ax.set_title(title)
+    _legend(ax)
+    return _uri(fig)

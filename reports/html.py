@@ -1,0 +1,100 @@
+"""Build the self-contained HTML report: one file, inline figures, no network, escaped text.
+
+Jinja2 renders with autoescaping on, so every string that came from input (hostnames, tags,
+environment values, log paths) is text, never markup; figures are <img> data URIs.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import time
+from pathlib import Path
+from typing import Optional
+
+import jinja2
+import pandas as pd
+
+from benchmarks.sizes import format_size
+from reports import analysis, figures
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+TABLE_COLUMNS = ["size_bytes", "count", "dtype", "redop", "inplace", "nranks", "iterations", "time_us_median",
+                 "time_us_ci_low", "time_us_ci_high", "time_us_p99", "algbw_gbps", "busbw_gbps", "pct_of_peak",
+                 "wrong", "stop_reason", "timing"]
+
+
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["size"] = lambda n: format_size(int(n)) if pd.notna(n) else ""
+    env.filters["num"] = lambda x, d=2: "" if x is None or pd.isna(x) else f"{x:,.{d}f}"
+    return env
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    return df.to_dict("records") if not df.empty else []
+
+
+def family_sections(enriched: pd.DataFrame, runs: pd.DataFrame, warns: pd.DataFrame) -> list[dict]:
+    sections = []
+    for family, fam in enriched.groupby("family", sort=True):
+        plots = []
+        for (coll, nnodes), g in fam.groupby(["collective", "nnodes"], sort=True):
+            peaks = g["peak_busbw_gbps"].dropna().unique()
+            peak = float(peaks[0]) if len(peaks) == 1 else None
+            title = f"{coll}, {family}, {int(nnodes)} node(s)"
+            plots.append({"collective": coll, "nnodes": int(nnodes), "peak": peak,
+                          "peak_basis": g["peak_basis"].iloc[0], "busbw": figures.busbw_figure(g, title, peak),
+                          "latency": figures.latency_figure(g, title),
+                          "rows": _records(g.sort_values(["run_id", "backend", "inplace", "size_bytes"])),
+                          "series": sorted({figures.series_label(r) for r in _records(g)})})
+        run_ids = set(fam["run_id"])
+        comparisons = []
+        for coll, g in fam.groupby("collective"):
+            ids = sorted(set(g["run_id"]))
+            if len(ids) >= 2:
+                cmp = analysis.compare_runs(g, ids[0])
+                if not cmp.empty:
+                    comparisons.append({"collective": coll, "reference": ids[0],
+                                        "figure": figures.ratio_figure(cmp, f"{coll}: runs vs {ids[0][-6:]}"),
+                                        "rows": _records(cmp.sort_values(["run_id", "size_bytes"]))})
+        sections.append({
+            "family": family, "cloud": fam["cloud"].iloc[0], "plots": plots, "comparisons": comparisons,
+            "runs": _records(runs[runs["run_id"].isin(run_ids)]),
+            "warnings": _records(warns[(warns["family"] == family)]) if not warns.empty else [],
+        })
+    return sections
+
+
+def cross_family(enriched: pd.DataFrame) -> list[dict]:
+    out = []
+    known = enriched[(enriched["family"] != "unknown") & ~enriched["inplace"].astype(bool)]
+    for coll, g in known.groupby("collective", sort=True):
+        if g["family"].nunique() >= 2:
+            out.append({"collective": coll, "families": sorted(g["family"].unique()),
+                        "figure": figures.busbw_figure(g, f"{coll} across families (out-of-place)", None,
+                                                       color_by="family")})
+    return out
+
+
+def render(enriched: pd.DataFrame, runs: pd.DataFrame, problems: list[str], inputs: list[str],
+           title: Optional[str] = None) -> str:
+    warns = analysis.warnings(enriched, runs)
+    model = {
+        "title": title or "fabricbench report",
+        "generated": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "inputs": inputs,
+        "problems": problems,
+        "families": _records(analysis.families(enriched, runs)),
+        "headline": _records(analysis.headline(enriched)) if not enriched.empty else [],
+        "sections": family_sections(enriched, runs, warns) if not enriched.empty else [],
+        "cross": cross_family(enriched) if not enriched.empty else [],
+        "global_warnings": _records(warns[warns["family"].eq("unknown") & warns["run_id"].eq("")])
+        if not warns.empty else [],
+        "columns": TABLE_COLUMNS,
+    }
+    return _env().get_template("report.html.j2").render(**model)
+
+
+def escape(text: str) -> str:
+    return html_lib.escape(text)

@@ -1,0 +1,72 @@
+"""Analysis functions on small hand-built frames with known answers."""
+
+import pandas as pd
+import pytest
+
+from reports.analysis import compare_runs, enrich, headline, warnings
+
+
+def _summary(run_id, times, sizes=(1 << 20, 1 << 30), collective="all_reduce", nnodes=2, nranks=16, **extra):
+    rows = []
+    factor = 2 * (nranks - 1) / nranks
+    for size, t in zip(sizes, times, strict=True):
+        algbw = size / (t * 1e-6) / 1e9
+        rows.append(dict(run_id=run_id, collective=collective, backend="nccl-tests", device="cuda", dtype="float32",
+                         redop="sum", inplace=False, size_bytes=size, count=size // 4, nranks=nranks, nnodes=nnodes,
+                         iterations=20, stop_reason=extra.get("stop", "fixed"), time_us_median=t,
+                         time_us_p99=t * 1.1, time_us_ci_low=t * 0.98, time_us_ci_high=t * 1.02, time_us_min=t * 0.9,
+                         time_us_max=t * 1.2, algbw_gbps=algbw, busbw_gbps=algbw * factor,
+                         wrong=extra.get("wrong", 0), valid=extra.get("wrong", 0) == 0))
+    return pd.DataFrame(rows)
+
+
+def _runs(*specs):
+    return pd.DataFrame([dict(run_id=r, instance_type=t, status="ok", status_reason="", trusted=True, path=p,
+                              stack=s, classification="ok", started="2026-11-26") for r, t, p, s in specs])
+
+
+def test_pct_of_peak_hand_computed():
+    # p5, 2 nodes: peak 400 GB/s; 1 GiB in 4000 us = 268.4 GB/s algbw, busbw x 1.875 = 503.3 -> 125.8 %
+    s = _summary("a", [100.0, 4000.0])
+    e = enrich(s, _runs(("a", "p5.48xlarge", "efa-rdma", None)))
+    big = e[e["size_bytes"] == 1 << 30].iloc[0]
+    assert big["family"] == "P5" and big["peak_busbw_gbps"] == 400.0
+    assert big["pct_of_peak"] == pytest.approx(100 * (2**30 / 4000e-6 / 1e9 * 1.875) / 400.0)
+    assert big["pct_of_peak"] > 100  # shown, not clipped
+
+
+def test_unknown_machine_has_no_peak():
+    e = enrich(_summary("a", [10.0, 20.0]), _runs(("a", "unknown", None, None)))
+    assert set(e["family"]) == {"unknown"} and e["pct_of_peak"].isna().all()
+
+
+def test_headline_picks_largest_busbw_and_smallest_latency():
+    e = enrich(_summary("a", [100.0, 4000.0]), _runs(("a", "p5.48xlarge", None, None)))
+    h = headline(e).iloc[0]
+    assert (h["large_size_bytes"], h["small_size_bytes"], h["latency_us"]) == (1 << 30, 1 << 20, 100.0)
+
+
+def test_compare_runs_ratio_and_interval():
+    e = enrich(pd.concat([_summary("a", [100.0, 1000.0]), _summary("b", [110.0, 900.0])]),
+               _runs(("a", "p5.48xlarge", None, None), ("b", "p5.48xlarge", None, None)))
+    c = compare_runs(e, "a").set_index("size_bytes")
+    assert c.loc[1 << 20, "ratio"] == pytest.approx(1.1)
+    assert c.loc[1 << 20, "ratio_ci_low"] == pytest.approx(110 * 0.98 / (100 * 1.02))
+    assert c.loc[1 << 30, "ratio_ci_high"] == pytest.approx(900 * 1.02 / (1000 * 0.98))
+    assert c.loc[1 << 30, "busbw_ratio"] == pytest.approx(1000 / 900)
+
+
+def test_warnings_that_matter():
+    s = pd.concat([_summary("a", [100.0, 4000.0], wrong=3), _summary("b", [100.0, 1e6], stop="time_cap")])
+    runs = _runs(("a", "p5.48xlarge", "socket", "nccl=2.21.5"), ("b", "p5.48xlarge", "efa-rdma", "nccl=2.23.4"))
+    w = warnings(enrich(s, runs), runs)
+    text = " | ".join(w["message"])
+    assert "NET/Socket" in text and "wrong data at 2 size(s)" in text and "time cap" in text
+    assert "2 different software stacks" in text and "above the flat model" in text
+    assert set(w["severity"]) >= {"error", "warning", "info"}
+
+
+def test_empty_summary_is_fine():
+    e = enrich(_summary("a", [1.0, 2.0])[0:0], _runs(("a", "p5.48xlarge", None, None)))
+    assert e.empty and {"family", "pct_of_peak"} <= set(e.columns)
+    assert headline(e).empty
