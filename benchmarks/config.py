@@ -57,6 +57,10 @@ class RunConfig:
     tag: str = ""
     instance_type: Optional[str] = None
     instance_metadata: bool = False  # ask the cloud metadata service (opt-in, 1 s timeout)
+    force: bool = False  # run even when preflight says the environment is invalid
+    env: tuple[tuple[str, str], ...] = ()  # environment a preset recommends (set unless already set)
+    expected: tuple[tuple[str, float], ...] = ()  # a preset's documented expectations (checked against the catalog)
+    description: str = ""
 
     def sweep_sizes(self) -> list[int]:
         if self.sizes:
@@ -64,7 +68,9 @@ class RunConfig:
         return sweep(self.minbytes, self.maxbytes, self.stepfactor, self.stepbytes)
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}
+        out = {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}
+        out["env"], out["expected"] = dict(self.env), dict(self.expected)
+        return out
 
 
 def _list(value: Any) -> list[str]:
@@ -180,6 +186,19 @@ def _pair(value: Any) -> tuple[int, int]:
     return a, b
 
 
+def _mapping(value: Any, kind: type, keys: Optional[tuple[str, ...]] = None) -> tuple[tuple[str, Any], ...]:
+    if not isinstance(value, dict):
+        raise ValueError("expected a mapping of names to values")
+    out = []
+    for k, v in value.items():
+        if keys is not None and k not in keys:
+            raise ValueError(f"unknown entry {k!r} (known: {', '.join(keys)})")
+        if isinstance(v, (dict, list)) or v is None:
+            raise ValueError(f"{k}: expected a single value")
+        out.append((str(k), kind(v) if kind is not str else str(v)))
+    return tuple(sorted(out))
+
+
 def _str(value: Any) -> str:
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         raise ValueError(f"{value!r} is not a string")
@@ -224,6 +243,10 @@ FIELDS: dict[str, Callable[[Any], Any]] = {
     "tag": _str,
     "instance_type": _optional_str,
     "instance_metadata": lambda v: _one_of(("0", "1", "true", "false"))(v) in ("1", "true"),
+    "force": lambda v: _one_of(("0", "1", "true", "false"))(v) in ("1", "true"),
+    "env": lambda v: _mapping(v, str),
+    "expected": lambda v: _mapping(v, float, keys=("nics", "gpus", "peak_intra_gbps", "peak_inter_gbps")),
+    "description": _str,
 }
 assert set(FIELDS) == {f.name for f in dataclasses.fields(RunConfig)}
 

@@ -17,9 +17,11 @@ from typing import Any, Optional
 from benchmarks import environment, faults, instance, table
 from benchmarks.aggregate import per_iteration, summary_frame, summary_row
 from benchmarks.config import RunConfig
-from benchmarks.errors import ExitCode, UsageError
+from benchmarks.errors import ExitCode, InvalidEnvironment, UsageError
 from benchmarks.launcher import Rendezvous, Topology, store_client
 from benchmarks.point import Case, run_point
+from benchmarks.preflight import nccl_debug
+from benchmarks.preflight.run import from_nccl_info, preflight
 from benchmarks.records import PointRecord, RunWriter
 from benchmarks.sizes import format_size
 from benchmarks.timing import host_floor_ns
@@ -86,6 +88,7 @@ class Engine:
     writer: Optional[RunWriter] = None
     meta: dict[str, Any] = field(default_factory=dict)
     rows: list[dict] = field(default_factory=list)
+    nccl_dir: Optional[str] = None
 
     @property
     def is_root(self) -> bool:
@@ -176,6 +179,34 @@ class Engine:
         self.meta["wrong_points"] += int(bool(res.wrong))
         return row
 
+    def stop_if_invalid(self, check: dict) -> None:
+        if check["verdict"] != "invalid" or self.cfg.force:
+            for reason in check["reasons"] if check["verdict"] != "ok" else ():
+                self.say(f"# preflight {reason}")
+            return
+        reason = next((r for r in check["reasons"] if r.startswith("invalid")), "invalid")
+        self.meta.update(status="invalid", status_reason=f"preflight {reason}",
+                         ended=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        if self.writer:
+            self.writer.write_run(self.meta)
+        raise InvalidEnvironment(f"preflight {reason} (--force runs anyway; results are then marked invalid)")
+
+    def check_transport(self) -> None:
+        """After the first size of a CUDA run: judge what NCCL's INFO lines say about the path."""
+        info = nccl_debug.facts(self.nccl_dir) if self.is_root and self.nccl_dir else None
+        if info is None:
+            return
+        itype = self.meta["instance"]["instance_type"]
+        verdict = from_nccl_info(info, itype, self.topo.nnodes)
+        self.meta["nccl_info"] = info
+        if verdict["verdict"] != "ok":
+            self.meta["preflight"]["reasons"] += verdict["reasons"]
+            if verdict["verdict"] == "invalid":
+                self.meta["preflight"]["verdict"] = "invalid"
+        stop = self.meta["preflight"]["verdict"] == "invalid" and not self.cfg.force
+        if self.topo.comm.bcast(stop, root=0):
+            self.stop_if_invalid(self.meta["preflight"])
+
     def on_timeout(self, message: str) -> None:
         print(f"fabricbench: {message}", file=sys.stderr, flush=True)
         self.meta.update(status="incomplete", status_reason=message,
@@ -210,6 +241,8 @@ class Engine:
                 res = run_point(case, ctx, self.cfg, self.topo.comm,
                                 on_progress=dog.progress if dog else None,
                                 corrupt=bool(hit and fault.kind == "corrupt"))
+                if index == 1 and self.nccl_dir is not None:
+                    self.check_transport()
                 if self.is_root:
                     row = self.record(case, ctx, res)
                     if not printed_banner:
@@ -222,14 +255,21 @@ class Engine:
             dog.stop()
 
     def run(self) -> ExitCode:
+        from benchmarks.records import new_run_id
+
+        check = preflight(self.topo, self.cfg.device, self.cfg.instance_type)
+        tag = environment.scrub(self.cfg.tag, environment.secret_values(os.environ))
+        self.run_id = self.topo.comm.bcast(new_run_id(tag) if self.is_root else None, root=0)
+        self.meta["preflight"] = check
+        if check["verdict"] == "invalid" and not self.cfg.force:
+            self.start_record({})  # record why nothing ran, then stop before touching the devices
+            self.stop_if_invalid(check)
+        self.nccl_dir = nccl_debug.enable(self.cfg)
         backends = self.open_backends()
         try:
             cases, notes = plan_cases(self.cfg, backends, self.topo.size)
-            from benchmarks.records import new_run_id
-
-            tag = environment.scrub(self.cfg.tag, environment.secret_values(os.environ))
-            self.run_id = self.topo.comm.bcast(new_run_id(tag) if self.is_root else None, root=0)
             self.start_record(backends)
+            self.stop_if_invalid(check)
             for note in notes:
                 self.say(f"# note: {note}")
             self.say(f"# fabricbench run {self.run_id}: {self.topo.size} ranks on {self.topo.nnodes} node(s), "

@@ -10,6 +10,7 @@ class ExitCode(IntEnum):
     FAILED = 1  # the run finished but something was wrong (wrong data, a backend error)
     USAGE = 2  # bad command line, config, or input file
     INCOMPLETE = 3  # timeout or hang: the run stopped early; completed sizes are kept
+    INVALID_ENV = 4  # preflight says the environment is wrong (e.g. TCP fallback): not a performance verdict
 
 
 class FabricbenchError(Exception):
@@ -30,6 +31,10 @@ class ConfigError(UsageError):
 
 class RunFailed(FabricbenchError):
     exit_code = ExitCode.FAILED
+
+
+class InvalidEnvironment(FabricbenchError):
+    exit_code = ExitCode.INVALID_ENV
 
 
 class RunTimeout(FabricbenchError):

@@ -18,6 +18,7 @@ COMMANDS = {
     "summary": ("benchmarks.cli.summary_cmd", "print a run's summary as a table, CSV or JSON"),
     "ingest": ("benchmarks.cli.ingest_cmd", "read nccl-tests logs (text or -J JSON) into results/"),
     "nccl-tests": ("benchmarks.cli.nccltests_cmd", "run an nccl-tests binary and record its results"),
+    "preflight": ("benchmarks.cli.preflight_cmd", "check the fabric path on every host (GPUs, EFA/IB, plugin)"),
     "report": ("benchmarks.cli.report_cmd", "write a self-contained HTML report of runs, by instance family"),
 }
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from benchmarks.config import build_config, load_yaml
-from benchmarks.errors import ExitCode
+from benchmarks.errors import ExitCode, UsageError
 
 # flag -> config key; None-valued flags are "not given" and leave the config file's value.
 FLAGS: list[tuple[tuple[str, ...], str, str]] = [
@@ -40,25 +42,39 @@ FLAGS: list[tuple[tuple[str, ...], str, str]] = [
     (("--instance-type",), "instance_type", "instance type when it cannot be detected"),
     (("--instance-metadata",), "instance_metadata", "1 = ask the cloud metadata service for the type (opt-in)"),
 ]
+PRESETS = Path(__file__).resolve().parents[2] / "configs" / "presets"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    names = ", ".join(sorted(x.stem for x in PRESETS.glob("*.yaml")))
+    p.add_argument("--preset", help=f"instance-family preset: {names}")
     p.add_argument("--config", help="YAML config file (configs/*.yaml); flags override it")
+    p.add_argument("--force", action="store_true", default=None, help="run even if preflight finds the path invalid")
     for names, key, help_text in FLAGS:
         p.add_argument(*names, dest=key, default=None, help=help_text)
 
 
 def resolve_config(args: Any):
     layers = []
+    if args.preset:
+        path = PRESETS / f"{args.preset}.yaml"
+        if not path.is_file():
+            known = ", ".join(sorted(x.stem for x in PRESETS.glob("*.yaml")))
+            raise UsageError(f"--preset: unknown preset {args.preset!r} (known: {known})")
+        layers.append((str(path), load_yaml(path)))
     if args.config:
         layers.append((args.config, load_yaml(args.config)))
     flags = {key: getattr(args, key) for _, key, _ in FLAGS if getattr(args, key) is not None}
+    if args.force:
+        flags["force"] = True
     layers.append(("command line", flags))
     return build_config(layers)
 
 
 def main(args: Any) -> int:
     cfg = resolve_config(args)  # validated before MPI starts: bad input never reaches a launch
+    for name, value in cfg.env:  # a preset's environment, unless the user set the variable
+        os.environ.setdefault(name, value)
     from benchmarks.engine import Engine
     from benchmarks.launcher import bootstrap, start_store
 

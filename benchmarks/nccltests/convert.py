@@ -121,6 +121,9 @@ def write_run(log: ParsedLog, out_dir: str, instance_type: Optional[str] = None,
     meta = run_meta(log, run_id, instance_type, command)
     meta["nccl_info"] = info or {}
     meta.update(extra_meta or {})
+    from benchmarks.preflight.run import from_nccl_info  # late: preflight imports the catalog
+
+    meta["preflight"] = from_nccl_info(info or {}, instance_type, meta.get("nnodes"))
     meta["points_completed"] = len(rows)
     meta["wrong_points"] = sum(1 for r in rows if r.get("wrong"))
     writer.write_run(meta)

@@ -15,7 +15,6 @@ BAD = {
     "avg on integers": (["-o", "avg", "-d", "int32"], "reduction avg needs a floating-point datatype"),
     "unsupported in-place": (["--backend", "torch", "--inplace", "0"], "all_reduce out-of-place is not supported"),
     "graph timing on cpu": (["--timing", "graph"], "timing graph is not supported"),
-    "cuda without gpu": (["--device", "cuda", "--backend", "torch"], "sees no CUDA device"),
 }
 
 
@@ -30,6 +29,20 @@ def _assert_one_line(proc, expected):
 def test_bad_input(name, tmp_path):
     args, expected = BAD[name]
     _assert_one_line(run_cli("run", *args, "--out", str(tmp_path)), expected)
+
+
+def test_cuda_without_gpu_is_an_invalid_environment(tmp_path):
+    proc = run_cli("run", "--device", "cuda", "--backend", "torch", "--out", str(tmp_path))
+    assert proc.returncode == 4 and "Traceback" not in proc.stderr
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("fabricbench: error:")]
+    assert errors == ["fabricbench: error: preflight invalid: h: device cuda requested but no GPU is visible "
+                      "(--force runs anyway; results are then marked invalid)".replace(" h:", f" {_host()}:")]
+
+
+def _host():
+    import socket
+
+    return socket.gethostname()
 
 
 def test_invalid_yaml(tmp_path):

@@ -1,0 +1,104 @@
+"""From facts (host probes and/or NCCL INFO transport facts) to ok / warning / invalid verdicts.
+
+Each rule is a small function returning (level, reason) findings; the verdict is the worst level.
+Expectations come from the catalog (configs/instances.csv), never from hard-coded numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Optional
+
+import pandas as pd
+
+from reports.catalog import load_catalog
+
+OK, WARNING, INVALID = "ok", "warning", "invalid"
+ORDER = {OK: 0, WARNING: 1, INVALID: 2}
+Finding = tuple[str, str]
+
+
+def expectations(instance_type: Optional[str]) -> dict[str, Any]:
+    cat = load_catalog()
+    if not instance_type or instance_type not in cat.index:
+        return {}
+    row = cat.loc[instance_type]
+    network = str(row["internode_network"])
+    nics = row["internode_nic_count"]
+    return {"instance_type": instance_type, "gpus": int(row["accelerator_count"]),
+            "efa": "EFA" in network, "ib": "InfiniBand" in network,
+            "nics": int(nics) if pd.notna(nics) else None, "gdr": str(row["gpudirect_rdma"]).startswith("yes"),
+            "nvlink": "NVLink" in str(row["intra_node_fabric"])}
+
+
+def _gpu_rule(facts: dict, exp: dict, device: str) -> list[Finding]:
+    count = (facts.get("gpus") or {}).get("count", 0)
+    if device == "cpu":
+        return [(OK, "no GPU needed: CPU backends")] if count == 0 else []
+    if count == 0:
+        return [(INVALID, "device cuda requested but no GPU is visible")]
+    if exp.get("gpus") and count != exp["gpus"]:
+        return [(WARNING, f"{count} GPUs visible on {exp['instance_type']}, expected {exp['gpus']}")]
+    return []
+
+
+def _nic_rule(facts: dict, exp: dict, device: str) -> list[Finding]:
+    counts = facts.get("rdma_counts") or {}
+    efa = counts.get("efa", 0)
+    if not exp:
+        if device == "cpu" and not efa:
+            return [(OK, "no EFA (not needed for CPU backends)")]
+        return []
+    if exp.get("efa") and exp.get("nics"):
+        if efa == 0:
+            level = WARNING if device == "cpu" else INVALID
+            return [(level, f"EFA not available on {exp['instance_type']}: "
+                            f"expected {exp['nics']} EFA devices, found 0")]
+        if efa < exp["nics"]:
+            return [(WARNING, f"{efa} of {exp['nics']} EFA devices present on {exp['instance_type']}")]
+    if exp.get("ib") and exp.get("nics") and counts.get("ib", 0) < exp["nics"]:
+        return [(WARNING, f"{counts.get('ib', 0)} of {exp['nics']} InfiniBand HCAs present on {exp['instance_type']}")]
+    return []
+
+
+def _topology_rule(facts: dict, exp: dict, device: str) -> list[Finding]:
+    topo = facts.get("topology")
+    if device == "cuda" and exp.get("nvlink") and topo and topo["gpus"] and not any(topo["nvlinks"].values()):
+        return [(WARNING, "nvidia-smi topo -m shows no NVLink between GPUs on an NVLink instance type")]
+    return []
+
+
+def transport_findings(info: dict[str, Any], exp: dict[str, Any], nnodes: Optional[int]) -> list[Finding]:
+    """Rules over NCCL INFO facts (benchmarks.nccltests.ncclinfo.parse_info), own runs and logs alike."""
+    out: list[Finding] = []
+    if not info or not info.get("lines"):
+        return out
+    path = info.get("path")
+    fabric = "EFA" if exp.get("efa") else "InfiniBand" if exp.get("ib") else None
+    multi = (nnodes or 0) > 1 or path not in ("intra-node", "unknown")
+    if path == "socket" and multi:
+        where = f" on {exp['instance_type']}" if exp else ""
+        why = f": {fabric} not used" if fabric else ""
+        expected = f" (expected {exp['nics']} {fabric} devices)" if fabric and exp.get("nics") else ""
+        out.append((INVALID if fabric else WARNING, f"NET/Socket in use{where}{why}{expected}"))
+    if info.get("net_plugin_missing") and exp.get("efa"):
+        out.append((WARNING, "NCCL found no net plugin (aws-ofi-nccl not loaded): check LD_LIBRARY_PATH"))
+    if exp.get("efa") and info.get("nics") is not None and exp.get("nics") and info["nics"] < exp["nics"]:
+        out.append((WARNING, f"aws-ofi-nccl found {info['nics']} NICs, expected {exp['nics']}"))
+    if exp.get("gdr") and path in ("efa", "ib") and multi:
+        out.append((WARNING, "inter-node channels without GPUDirect RDMA (no /GDRDMA) on a GDR instance type"))
+    return out
+
+
+HOST_RULES: list[Callable[[dict, dict, str], list[Finding]]] = [_gpu_rule, _nic_rule, _topology_rule]
+
+
+def judge(findings: list[Finding]) -> dict[str, Any]:
+    verdict = max((lvl for lvl, _ in findings), key=ORDER.__getitem__, default=OK)
+    return {"verdict": verdict, "reasons": [f"{lvl}: {msg}" for lvl, msg in findings if lvl != OK] or
+            [msg for lvl, msg in findings if lvl == OK]}
+
+
+def host_findings(facts: dict[str, Any], device: str, instance_type: Optional[str]) -> list[Finding]:
+    exp = expectations(instance_type or (facts.get("instance") or {}).get("instance_type"))
+    return [f for rule in HOST_RULES for f in rule(facts, exp, device)]
