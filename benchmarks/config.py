@@ -53,6 +53,9 @@ class RunConfig:
     root: int = 0
     window: int = 64
     pair: tuple[int, int] = (0, -1)  # point-to-point ranks; negative counts from the end
+    pattern: str = "collective"  # collective | pairwise | bisection | intra (point-to-point between node pairs)
+    per_gpu: bool = False  # pairwise: every local rank with its peer on the other node, not one rank per node
+    rounds: Optional[int] = None  # pairwise: a random subset of rounds (huge clusters)
     out: str = "results"
     tag: str = ""
     instance_type: Optional[str] = None
@@ -239,6 +242,9 @@ FIELDS: dict[str, Callable[[Any], Any]] = {
     "root": _int(0),
     "window": _int(1, 1024),
     "pair": _pair,
+    "pattern": _one_of(("collective", "pairwise", "bisection", "intra")),
+    "per_gpu": lambda v: _one_of(("0", "1", "true", "false"))(v) in ("1", "true"),
+    "rounds": _optional_int,
     "out": _str,
     "tag": _str,
     "instance_type": _optional_str,

@@ -19,6 +19,7 @@ from benchmarks.aggregate import per_iteration, summary_frame, summary_row
 from benchmarks.config import RunConfig
 from benchmarks.errors import ExitCode, InvalidEnvironment, UsageError
 from benchmarks.launcher import Rendezvous, Topology, store_client
+from benchmarks.patterns import schedule
 from benchmarks.point import Case, run_point
 from benchmarks.preflight import nccl_debug
 from benchmarks.preflight.run import from_nccl_info, preflight
@@ -68,6 +69,10 @@ def plan_cases(cfg: RunConfig, backends: dict[str, Any], nranks: int) -> tuple[l
                         if why:
                             raise UsageError(f"{spec.name}: {why}")
                         cases.append(Case(spec, be, dtype, redop, inplace))
+    if cfg.pattern != "collective":
+        if any(not c.spec.point_to_point for c in cases):
+            names = sorted({c.spec.name for c in cases if not c.spec.point_to_point})
+            raise UsageError(f"--pattern {cfg.pattern} runs point-to-point tests only, not {', '.join(names)}")
     if cfg.timing != "auto":
         for be in backends.values():
             if cfg.timing not in be.timing_modes():
@@ -151,14 +156,17 @@ class Engine:
             self.writer.write_run(self.meta)
 
     # -- the sweep ------------------------------------------------------------------------------
-    def context(self, case: Case, size: int) -> Context:
+    def context(self, case: Case, size: int, pairs: Optional[list] = None) -> Context:
         n = self.topo.size
         a, b = (p % n for p in self.cfg.pair)
+        if pairs:  # a pattern round: this rank's own pair, or (idle) the first one
+            a, b = next((p for p in pairs if self.topo.rank in p), pairs[0])
         return Context(rank=self.topo.rank, nranks=n, root=self.cfg.root % n, redop=case.redop,
                        counts=case.spec.counts(size, case.dtype.size, n), peers=(a, b),
                        window=self.cfg.window)
 
-    def record(self, case: Case, ctx: Context, res: Any) -> dict:
+    def record(self, case: Case, ctx: Context, res: Any, pairs: Optional[list] = None,
+               round_index: Optional[int] = None) -> dict:
         be = case.backend
         rec = PointRecord(
             collective=case.spec.name, backend=be.name, transport=be.transport, device=be.device,
@@ -169,6 +177,7 @@ class Engine:
             stop_reason=res.stop_reason, wrong=res.wrong, time_us=res.rank_times_us.tolist(),
             peers=list(ctx.peers) if case.spec.point_to_point else None,
             busbw_factor=case.spec.busbw_factor(ctx.nranks), wall_s=round(res.wall_s, 6),
+            pattern=self.cfg.pattern, pairs=[list(p) for p in pairs] if pairs else None, round=round_index,
         )
         self.writer.append_point(rec)
         row = summary_row(rec.meta(), per_iteration(res.rank_times_us), rec.busbw_factor)
@@ -224,10 +233,15 @@ class Engine:
             dog = Watchdog(store_client(self.rdv, self.topo.size), self.topo.size, self.cfg.timeout, self.on_timeout)
             dog.start()
         index = 0
+        node_ranks = list(self.topo.ranks_per_host().values())
         for case in cases:
             printed_banner = False
-            for size in self.cfg.sweep_sizes():
-                ctx = self.context(case, size)
+            rounds: list = [None]
+            if self.cfg.pattern != "collective":
+                one_way = case.spec.name == "p2p_bw"
+                rounds = schedule.plan(self.cfg.pattern, node_ranks, self.cfg.per_gpu, self.cfg.rounds, one_way)
+            for size, (round_index, pairs) in ((s, r) for s in self.cfg.sweep_sizes() for r in enumerate(rounds)):
+                ctx = self.context(case, size, pairs)
                 if ctx.counts.size_bytes == 0:
                     continue  # below one element (or one 16-byte granule per rank): no data moves
                 index += 1
@@ -244,7 +258,7 @@ class Engine:
                 if index == 1 and self.nccl_dir is not None:
                     self.check_transport()
                 if self.is_root:
-                    row = self.record(case, ctx, res)
+                    row = self.record(case, ctx, res, pairs, round_index if pairs else None)
                     if not printed_banner:
                         self.say(table.case_banner(row))
                         self.say(table.HEADER)
@@ -264,6 +278,9 @@ class Engine:
         if check["verdict"] == "invalid" and not self.cfg.force:
             self.start_record({})  # record why nothing ran, then stop before touching the devices
             self.stop_if_invalid(check)
+        if self.cfg.pattern in ("pairwise", "bisection") and self.topo.nnodes < 2:
+            raise UsageError(f"--pattern {self.cfg.pattern} pairs nodes, and all {self.topo.size} ranks are on one "
+                             "host; --pattern intra pairs the ranks inside a node")
         self.nccl_dir = nccl_debug.enable(self.cfg)
         backends = self.open_backends()
         try:

@@ -54,6 +54,9 @@ class PointRecord:
     wall_s: float = 0.0
     source: str = "fabricbench"
     extra: Optional[dict[str, Any]] = None  # source-specific facts (nccl-tests: printed values, line)
+    pattern: str = "collective"
+    pairs: Optional[list[list[int]]] = None  # concurrent (initiator, responder) rank pairs of a pattern round
+    round: Optional[int] = None
     schema: int = SCHEMA_VERSION
 
     def meta(self) -> dict[str, Any]:

@@ -61,11 +61,14 @@ def busbw_figure(df: pd.DataFrame, title: str, peak: Optional[float], color_by: 
     colors: dict = {}
     for label, g in _series(df):
         lo, hi = busbw_band(g)
-        key = g.iloc[0][color_by] if color_by else None
-        kw = {"color": colors[key]} if key in colors else {}
-        line, = ax.plot(g["size_bytes"], g["busbw_gbps"], marker=".",
-                        label=(key if key not in colors else None) if color_by else label, **kw)
-        colors.setdefault(key, line.get_color())
+        if color_by:  # one colour and one legend entry per group (e.g. per family)
+            key = g.iloc[0][color_by]
+            kw = {"color": colors[key]} if key in colors else {}
+            line, = ax.plot(g["size_bytes"], g["busbw_gbps"], marker=".",
+                            label=None if key in colors else key, **kw)
+            colors.setdefault(key, line.get_color())
+        else:
+            line, = ax.plot(g["size_bytes"], g["busbw_gbps"], marker=".", label=label)
         ax.fill_between(g["size_bytes"], lo, hi, alpha=0.2, color=line.get_color(), linewidth=0)
     if peak:
         ax.axhline(peak, linestyle="--", color="black", linewidth=1, label=f"peak {peak:g} GB/s")

@@ -32,7 +32,20 @@ def _env() -> jinja2.Environment:
 
 
 def _records(df: pd.DataFrame) -> list[dict]:
-    return df.to_dict("records") if not df.empty else []
+    """Rows for the template: missing values become None (shown empty), whole floats ints."""
+    if df.empty:
+        return []
+    out = []
+    for row in df.to_dict("records"):
+        clean = {}
+        for k, v in row.items():
+            if isinstance(v, float) and pd.isna(v):
+                v = None
+            elif isinstance(v, float) and v.is_integer() and k in ("nnodes", "nranks", "runs"):
+                v = int(v)
+            clean[k] = v
+        out.append(clean)
+    return out
 
 
 def family_sections(enriched: pd.DataFrame, runs: pd.DataFrame, warns: pd.DataFrame) -> list[dict]:

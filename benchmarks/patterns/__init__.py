@@ -1,0 +1,1 @@
+"""Communication patterns beyond one collective over all ranks: pairwise link sweeps, bisection."""
