@@ -85,8 +85,8 @@ def bootstrap() -> Topology:
     return Topology(comm, comm.rank, comm.size, local_rank, local_size, host, hosts, detect_launcher())
 
 
-def _ipv4_addresses() -> list[str]:
-    """Non-loopback IPv4 addresses of this host (Linux SIOCGIFADDR), in interface order."""
+def ipv4_interfaces() -> list[tuple[str, str]]:
+    """(interface, address) of this host's non-loopback IPv4 addresses (Linux SIOCGIFADDR)."""
     out = []
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         for _, name in socket.if_nameindex():
@@ -96,8 +96,12 @@ def _ipv4_addresses() -> list[str]:
                 continue
             addr = socket.inet_ntoa(packed[20:24])
             if not addr.startswith("127."):
-                out.append(addr)
+                out.append((name, addr))
     return out
+
+
+def _ipv4_addresses() -> list[str]:
+    return [addr for _, addr in ipv4_interfaces()]
 
 
 def rendezvous_address(topology: Topology) -> str:

@@ -19,6 +19,7 @@ COMMANDS = {
     "ingest": ("benchmarks.cli.ingest_cmd", "read nccl-tests logs (text or -J JSON) into results/"),
     "nccl-tests": ("benchmarks.cli.nccltests_cmd", "run an nccl-tests binary and record its results"),
     "preflight": ("benchmarks.cli.preflight_cmd", "check the fabric path on every host (GPUs, EFA/IB, plugin)"),
+    "diagnose": ("benchmarks.cli.diagnose_cmd", "name slow links, slow nodes and straggler ranks of a run"),
     "report": ("benchmarks.cli.report_cmd", "write a self-contained HTML report of runs, by instance family"),
 }
 

@@ -8,6 +8,7 @@ and the timers wait on the handle before taking the end timestamp.
 from __future__ import annotations
 
 import datetime
+import os
 from collections.abc import Sequence
 from typing import Any, Optional
 
@@ -49,6 +50,13 @@ class TorchBackend(Backend):
             if not dist.is_gloo_available():
                 raise BackendUnavailable("backend torch on cpu: this torch build has no gloo")
             self.transport = "gloo"
+            if topology.nnodes > 1 and "GLOO_SOCKET_IFNAME" not in os.environ:
+                # gloo binds to what the hostname resolves to, loopback where it does not resolve.
+                from benchmarks.launcher import ipv4_interfaces
+
+                found = ipv4_interfaces()
+                if found:
+                    os.environ["GLOO_SOCKET_IFNAME"] = found[0][0]
         if store is None:
             raise BackendUnavailable("backend torch needs the launcher's rendezvous store")
         kwargs: dict[str, Any] = {}
