@@ -23,7 +23,7 @@ SUMMARY_COLUMNS = [
 ]
 EXTRA_COLUMNS = [
     "root", "transport", "timing", "timer", "ops_per_sample", "busbw_factor", "time_us_mean_ranks",
-    "skew_us_median", "slowest_rank", "slowest_rank_share", "ci_method", "valid", "source", "run_id",
+    "skew_us_median", "slowest_rank", "slowest_rank_share", "ci_method", "valid", "source", "run_id", "pattern",
 ]
 
 

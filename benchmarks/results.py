@@ -133,7 +133,7 @@ def load_runs(paths: Iterable[str | Path], with_ranks: bool = False, tolerant: b
         run_rows.append(run_row(meta, run_dir))
         for pid, rec in enumerate(read_points(run_dir, problems)):
             matrix = rec.pop("time_us")
-            rec.update(run_id=run_id, point_id=pid)
+            rec.update(run_id=run_id, point_id=pid, rank_median_us=np.median(matrix, axis=1).tolist())
             it = per_iteration(matrix)
             n_it = matrix.shape[1]
             point_rows.append(rec)

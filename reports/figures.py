@@ -116,3 +116,42 @@ def ratio_figure(cmp: pd.DataFrame, title: str) -> str:
     ax.set_title(title)
     _legend(ax)
     return _uri(fig)
+
+
+def heatmap_figure(links: pd.DataFrame, title: str, unit: str) -> str:
+    """The link matrix: rows send, columns receive; hosts labelled; values written when it fits."""
+    m = links.pivot(index="src", columns="dst", values="value")
+    hosts = sorted(set(m.index) | set(m.columns))
+    m = m.reindex(index=hosts, columns=hosts)
+    size = min(2.5 + 0.35 * len(hosts), 12)
+    fig, ax = plt.subplots(figsize=(size + 1.5, size))
+    im = ax.imshow(m.to_numpy(dtype=float), cmap="viridis")
+    ax.set_xticks(range(len(hosts)), hosts, rotation=90, fontsize=7)
+    ax.set_yticks(range(len(hosts)), hosts, fontsize=7)
+    ax.set_xlabel("to")
+    ax.set_ylabel("from")
+    if len(hosts) <= 16:
+        for i in range(len(hosts)):
+            for j in range(len(hosts)):
+                v = m.iat[i, j]
+                if pd.notna(v):
+                    ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=6, color="white")
+    fig.colorbar(im, ax=ax, label=unit)
+    ax.set_title(title, fontsize=9)
+    ax.grid(False)
+    return _uri(fig)
+
+
+def rank_skew_figure(points: pd.DataFrame, title: str) -> str:
+    """Per rank, how much slower its median is than the fastest rank's, at each collective's largest size."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.0))
+    for coll, g in points.groupby("collective"):
+        big = g.loc[g["size_bytes"].idxmax()]
+        med = pd.Series(big["rank_median_us"], dtype=float)
+        label = f"{coll} {format_size(big['size_bytes'])}"
+        ax.plot(range(len(med)), 100 * (med / med.min() - 1), marker="o", label=label)
+    ax.set_xlabel("rank")
+    ax.set_ylabel("median time vs fastest rank (%)")
+    ax.set_title(title)
+    _legend(ax)
+    return _uri(fig)

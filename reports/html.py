@@ -48,10 +48,37 @@ def _records(df: pd.DataFrame) -> list[dict]:
     return out
 
 
-def family_sections(enriched: pd.DataFrame, runs: pd.DataFrame, warns: pd.DataFrame) -> list[dict]:
+def fabric_section(run_ids: set, diagnostics: dict, points: pd.DataFrame) -> list[dict]:
+    """Per run: the diagnosis verdicts and link-matrix heat maps, and per-rank skew of collectives."""
+    out = []
+    for run_id in sorted(run_ids):
+        item: dict = {"run_id": run_id, "verdicts": [], "heatmaps": [], "skew": None}
+        d = diagnostics.get(run_id)
+        if d:
+            item["verdicts"] = d["verdicts"]
+            for coll, links in d["matrices"].items():
+                if not links.empty:
+                    unit = "GB/s" if coll in ("p2p_bw", "p2p_bibw") else "us"
+                    size = int(links["size_bytes"].iloc[0])
+                    item["heatmaps"].append(figures.heatmap_figure(links, f"{coll} at {size} B ({unit})", unit))
+        if not points.empty and "rank_median_us" in points.columns:
+            pattern = points["pattern"] if "pattern" in points.columns else pd.Series("collective", index=points.index)
+            coll = points[(points["run_id"] == run_id) & (pattern.fillna("collective") == "collective")
+                          & (points["nranks"] >= 3) & points["rank_median_us"].notna()]
+            if not coll.empty:
+                item["skew"] = figures.rank_skew_figure(coll, f"per-rank skew, run {run_id[-6:]}")
+        if item["verdicts"] or item["heatmaps"] or item["skew"]:
+            out.append(item)
+    return out
+
+
+def family_sections(enriched: pd.DataFrame, runs: pd.DataFrame, warns: pd.DataFrame,
+                    diagnostics: Optional[dict] = None, points: Optional[pd.DataFrame] = None) -> list[dict]:
     sections = []
-    for family, fam in enriched.groupby("family", sort=True):
+    for family, fam_all in enriched.groupby("family", sort=True):
         plots = []
+        pattern = fam_all["pattern"] if "pattern" in fam_all.columns else pd.Series(None, index=fam_all.index)
+        fam = fam_all[pattern.fillna("collective") == "collective"]  # pattern points go to the matrix
         for (coll, nnodes), g in fam.groupby(["collective", "nnodes"], sort=True):
             peaks = g["peak_busbw_gbps"].dropna().unique()
             peak = float(peaks[0]) if len(peaks) == 1 else None
@@ -61,7 +88,7 @@ def family_sections(enriched: pd.DataFrame, runs: pd.DataFrame, warns: pd.DataFr
                           "latency": figures.latency_figure(g, title),
                           "rows": _records(g.sort_values(["run_id", "backend", "inplace", "size_bytes"])),
                           "series": sorted({figures.series_label(r) for r in _records(g)})})
-        run_ids = set(fam["run_id"])
+        run_ids = set(fam_all["run_id"])
         comparisons = []
         for coll, g in fam.groupby("collective"):
             ids = sorted(set(g["run_id"]))
@@ -72,9 +99,10 @@ def family_sections(enriched: pd.DataFrame, runs: pd.DataFrame, warns: pd.DataFr
                                         "figure": figures.ratio_figure(cmp, f"{coll}: runs vs {ids[0][-6:]}"),
                                         "rows": _records(cmp.sort_values(["run_id", "size_bytes"]))})
         sections.append({
-            "family": family, "cloud": fam["cloud"].iloc[0], "plots": plots, "comparisons": comparisons,
+            "family": family, "cloud": fam_all["cloud"].iloc[0], "plots": plots, "comparisons": comparisons,
             "runs": _records(runs[runs["run_id"].isin(run_ids)]),
             "warnings": _records(warns[(warns["family"] == family)]) if not warns.empty else [],
+            "fabric": fabric_section(run_ids, diagnostics or {}, points if points is not None else pd.DataFrame()),
         })
     return sections
 
@@ -91,7 +119,8 @@ def cross_family(enriched: pd.DataFrame) -> list[dict]:
 
 
 def render(enriched: pd.DataFrame, runs: pd.DataFrame, problems: list[str], inputs: list[str],
-           title: Optional[str] = None) -> str:
+           title: Optional[str] = None, diagnostics: Optional[dict] = None,
+           points: Optional[pd.DataFrame] = None) -> str:
     warns = analysis.warnings(enriched, runs)
     model = {
         "title": title or "fabricbench report",
@@ -100,7 +129,7 @@ def render(enriched: pd.DataFrame, runs: pd.DataFrame, problems: list[str], inpu
         "problems": problems,
         "families": _records(analysis.families(enriched, runs)),
         "headline": _records(analysis.headline(enriched)) if not enriched.empty else [],
-        "sections": family_sections(enriched, runs, warns) if not enriched.empty else [],
+        "sections": family_sections(enriched, runs, warns, diagnostics, points) if not enriched.empty else [],
         "cross": cross_family(enriched) if not enriched.empty else [],
         "global_warnings": _records(warns[warns["family"].eq("unknown") & warns["run_id"].eq("")])
         if not warns.empty else [],

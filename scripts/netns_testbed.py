@@ -150,15 +150,17 @@ def diagnose(bed: Testbed, out: Path) -> dict:
     if run.returncode:
         raise RuntimeError(f"mpirun failed ({run.returncode}): {run.stderr[-2000:]}")
     run_dir = sorted(p for p in out.iterdir() if (p / "run.json").exists())[-1]
-    # On 2 vCPUs with a busy-polling idle rank, clean links vary ~5x between rounds; the shaped ones are
-    # ~40x slower. Materiality is therefore 90 % here (the default, 25 %, is for real clusters).
+    # On 2 vCPUs with a busy-polling idle rank, clean links vary ~5x between rounds (never below 15 % of the
+    # healthy level in our trials); the shaped ones run at <= 2.5 % of it. Materiality is therefore 90 % here
+    # and decides alone: a robust scale from the two or three healthy links of a 3-host matrix only measures
+    # this CPU contention (real clusters keep the defaults: z <= -4 and 25 %).
     proc = subprocess.run([sys.executable, str(ROOT / "run_bench.py"), "diagnose", str(run_dir), "--format", "json",
-                           "--rel-threshold", "0.9"], capture_output=True, text=True, cwd=ROOT)
+                           "--rel-threshold", "0.9", "--z-threshold", "1"], capture_output=True, text=True, cwd=ROOT)
     return {"exit": proc.returncode, **json.loads(proc.stdout), "run_dir": str(run_dir)}
 
 
-def trial(case: str, out: Path) -> tuple[bool, int]:
-    """(hit, false flags) for one case on a fresh 3-host test bed."""
+def trial(case: str, out: Path) -> tuple[bool, int, list]:
+    """(hit, false flags, verdicts) for one case on a fresh 3-host test bed."""
     with testbed(3) as bed:
         if case == "link":
             bed.slow_link("h1", "h3", "200mbit")
@@ -169,7 +171,7 @@ def trial(case: str, out: Path) -> tuple[bool, int]:
     expected = {"clean": [], "link": [("slow_link", ["h1", "h3"])], "host": [("slow_node", ["h2"])]}[case]
     hit = v == expected
     false = len([x for x in v if x not in expected])
-    return hit, false
+    return hit, false, v
 
 
 def main() -> None:
@@ -185,7 +187,7 @@ def main() -> None:
     for case in args.cases.split(","):
         hits = false = 0
         for _ in range(args.trials):
-            h, f = trial(case, out)
+            h, f, _ = trial(case, out)
             hits, false = hits + h, false + f
         print(f"{case:<6} {args.trials:>6} {hits:>5} {false:>11}", flush=True)
     shutil.rmtree(out, ignore_errors=True)

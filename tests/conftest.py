@@ -1,3 +1,6 @@
+import os
+import shutil
+
 import pytest
 
 from tests.shared_data import LOGS
@@ -8,3 +11,25 @@ def corpus():
     if not LOGS.is_dir():
         pytest.skip(f"shared corpus not found at {LOGS}")
     return LOGS
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory):
+    if not (shutil.which("chromium") and shutil.which("chromedriver")):
+        pytest.skip("needs Debian chromium + chromium-driver")
+    os.environ["SE_OFFLINE"] = "true"  # selenium must not try to download a driver
+    from selenium import webdriver
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = shutil.which("chromium")
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-quic", f"--user-data-dir={tmp_path_factory.mktemp('chrome')}", "--window-size=1400,1000"):
+        opts.add_argument(arg)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    service = webdriver.ChromeService(executable_path=shutil.which("chromedriver"))
+    driver = webdriver.Chrome(service=service, options=opts)
+    yield driver
+    driver.quit()
+
+

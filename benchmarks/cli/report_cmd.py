@@ -17,6 +17,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--title", help="report title")
 
 
+def diagnostics(runs: Any) -> dict[str, dict]:
+    """Link-matrix diagnosis of every run that has pattern (pairwise/bisection/intra) points."""
+    from benchmarks.cli.diagnose_cmd import rank_hosts
+    from reports.diagnose import diagnose
+
+    out = {}
+    pts = runs.points
+    if pts.empty or "pairs" not in pts.columns:
+        return out
+    for r in runs.runs.itertuples():
+        if pts.loc[pts["run_id"] == r.run_id, "pairs"].notna().any():
+            full = load_runs([r.run_dir], with_ranks=True)
+            out[r.run_id] = diagnose(full.points, full.samples, full.rank_samples, rank_hosts(Path(r.run_dir)))
+    return out
+
+
 def main(args: Any) -> int:
     from reports.analysis import enrich
     from reports.html import render
@@ -39,7 +55,8 @@ def main(args: Any) -> int:
     if runs.summary.empty:
         raise UsageError("no valid results in " + " ".join(args.runs) + "; see the warnings above")
     enriched = enrich(runs.summary, runs.runs)
-    text = render(enriched, runs.runs, problems, [str(a) for a in args.runs], args.title)
+    text = render(enriched, runs.runs, problems, [str(a) for a in args.runs], args.title,
+                  diagnostics=diagnostics(runs), points=runs.points)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)

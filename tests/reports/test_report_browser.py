@@ -5,7 +5,6 @@ build/screenshots/ for inspection.
 """
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -20,25 +19,6 @@ CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 SHOTS = ROOT / "build" / "screenshots"
 browser_only = pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="needs Debian chromium + chromium-driver "
                                   "(apt-get install chromium chromium-driver; .ci/run does)")
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    if not (CHROMIUM and DRIVER):
-        pytest.skip("needs Debian chromium + chromium-driver")
-    os.environ["SE_OFFLINE"] = "true"  # selenium must not try to download a driver
-    from selenium import webdriver
-
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-quic", f"--user-data-dir={tmp_path_factory.mktemp('chrome')}", "--window-size=1400,1000"):
-        opts.add_argument(arg)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=webdriver.ChromeService(executable_path=DRIVER), options=opts)
-    yield driver
-    driver.quit()
 
 
 def inspect(driver, page: Path, shot: str) -> dict:
