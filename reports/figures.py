@@ -56,6 +56,26 @@ def _legend(ax: plt.Axes) -> None:
         ax.legend(fontsize=7, loc="upper left")
 
 
+def _band(ax: plt.Axes, g: pd.DataFrame, lo: str, hi: str, color: str) -> None:
+    """A CI band where both bounds exist (a single nccl-tests sample has none)."""
+    band = g.dropna(subset=[lo, hi])
+    if not band.empty:
+        ax.fill_between(band["size_bytes"], band[lo], band[hi], alpha=0.2, color=color, linewidth=0)
+
+
+def _finish(ax: plt.Axes, fig: plt.Figure, ylabel: str, title: str, logy: bool = False) -> str:
+    """Message size on a log2 axis, labels, legend, and the figure as a data URI."""
+    ax.set_xscale("log", base=2)
+    if logy:
+        ax.set_yscale("log")
+    ax.xaxis.set_major_formatter(_SIZE_FMT)
+    ax.set_xlabel("message size (bytes)")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    _legend(ax)
+    return _uri(fig)
+
+
 def busbw_figure(df: pd.DataFrame, title: str, peak: Optional[float], color_by: Optional[str] = None) -> str:
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     colors: dict = {}
@@ -72,31 +92,15 @@ def busbw_figure(df: pd.DataFrame, title: str, peak: Optional[float], color_by: 
         ax.fill_between(g["size_bytes"], lo, hi, alpha=0.2, color=line.get_color(), linewidth=0)
     if peak:
         ax.axhline(peak, linestyle="--", color="black", linewidth=1, label=f"peak {peak:g} GB/s")
-    ax.set_xscale("log", base=2)
-    ax.xaxis.set_major_formatter(_SIZE_FMT)
-    ax.set_xlabel("message size (bytes)")
-    ax.set_ylabel("busbw (GB/s)")
-    ax.set_title(title)
-    _legend(ax)
-    return _uri(fig)
+    return _finish(ax, fig, "busbw (GB/s)", title)
 
 
 def latency_figure(df: pd.DataFrame, title: str) -> str:
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     for label, g in _series(df):
         line, = ax.plot(g["size_bytes"], g["time_us_median"], marker=".", label=label)
-        band = g.dropna(subset=["time_us_ci_low", "time_us_ci_high"])
-        if not band.empty:
-            ax.fill_between(band["size_bytes"], band["time_us_ci_low"], band["time_us_ci_high"], alpha=0.2,
-                            color=line.get_color(), linewidth=0)
-    ax.set_xscale("log", base=2)
-    ax.set_yscale("log")
-    ax.xaxis.set_major_formatter(_SIZE_FMT)
-    ax.set_xlabel("message size (bytes)")
-    ax.set_ylabel("time per operation (us), median and 95% CI")
-    ax.set_title(title)
-    _legend(ax)
-    return _uri(fig)
+        _band(ax, g, "time_us_ci_low", "time_us_ci_high", line.get_color())
+    return _finish(ax, fig, "time per operation (us), median and 95% CI", title, logy=True)
 
 
 def ratio_figure(cmp: pd.DataFrame, title: str) -> str:
@@ -104,18 +108,9 @@ def ratio_figure(cmp: pd.DataFrame, title: str) -> str:
     for (run_id, backend, inplace), g in cmp.sort_values("size_bytes").groupby(["run_id", "backend", "inplace"]):
         line, = ax.plot(g["size_bytes"], g["ratio"], marker=".", label=f"{str(run_id)[-6:]} {backend}"
                         + (" in-place" if inplace else ""))
-        band = g.dropna(subset=["ratio_ci_low", "ratio_ci_high"])
-        if not band.empty:
-            ax.fill_between(band["size_bytes"], band["ratio_ci_low"], band["ratio_ci_high"], alpha=0.2,
-                            color=line.get_color(), linewidth=0)
+        _band(ax, g, "ratio_ci_low", "ratio_ci_high", line.get_color())
     ax.axhline(1.0, color="black", linewidth=1)
-    ax.set_xscale("log", base=2)
-    ax.xaxis.set_major_formatter(_SIZE_FMT)
-    ax.set_xlabel("message size (bytes)")
-    ax.set_ylabel("time ratio vs reference (<1 faster)")
-    ax.set_title(title)
-    _legend(ax)
-    return _uri(fig)
+    return _finish(ax, fig, "time ratio vs reference (<1 faster)", title)
 
 
 def heatmap_figure(links: pd.DataFrame, title: str, unit: str) -> str:

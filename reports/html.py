@@ -6,7 +6,6 @@ environment values, log paths) is text, never markup; figures are <img> data URI
 
 from __future__ import annotations
 
-import html as html_lib
 import time
 from pathlib import Path
 from typing import Optional
@@ -136,7 +135,3 @@ def render(enriched: pd.DataFrame, runs: pd.DataFrame, problems: list[str], inpu
         "columns": TABLE_COLUMNS,
     }
     return _env().get_template("report.html.j2").render(**model)
-
-
-def escape(text: str) -> str:
-    return html_lib.escape(text)

@@ -43,5 +43,4 @@ def main(args: Any) -> int:
             print(table.HEADER)
             for r in group.to_dict("records"):
                 print(table.row(r))
-    incomplete = runs.runs["status"].ne("ok").any()
-    return int(ExitCode.OK if not incomplete else ExitCode.OK)
+    return int(ExitCode.OK)  # a summary of an incomplete run is still a summary; run.json says why

@@ -11,7 +11,6 @@ never guessed at, so no row is ever produced that was not in the input.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import Optional
 
 from benchmarks.nccltests.fastrows import REDOPS, TYPES, quick_rows
@@ -298,7 +297,3 @@ def _meta(log: ParsedLog, body: str, raw: str) -> None:
         m = _PROGRAM.search(body)
         if m and ("./" in body or "/" in body or body.startswith(m.group(1))):
             log.program = m.group(1)
-
-
-def parse_lines(lines: Iterable[str], source: str = "<stream>") -> ParsedLog:
-    return parse_text("\n".join(lines), source)
