@@ -26,8 +26,12 @@ CANDIDATES = re.compile(r"^(?:[ \t]*\d+:[ \t]|\[\d+,\d+\]<stdout>:|\[\d+\][ \t])
                          re.M)
 
 
-def _num(tok: str) -> Optional[float]:
-    if not tok[-1].isdigit():  # nan, inf, N/A (and '1_000' is excluded per row, see _quick_rows)
+def number(tok: str) -> Optional[float]:
+    """A plain decimal number as nccl-tests prints it; None for nan, inf, N/A, '1_000' or garbage."""
+    if not tok or not tok[-1].isdigit() or "_" in tok:
+        return None
+    c = tok[1] if tok[0] == "-" and len(tok) > 1 else tok[0]
+    if not (c.isdigit() or c == "."):
         return None
     try:
         return float(tok)
@@ -35,13 +39,13 @@ def _num(tok: str) -> Optional[float]:
         return None
 
 
-def _wrong_token(tok: str) -> tuple[bool, Optional[int]]:
+def wrong_token(tok: str) -> tuple[bool, Optional[int]]:
     """(valid, count): a count (>= 2.13), N/A, or a pre-2.13 deviation such as '2e-07' (not a count)."""
     if tok.isdigit():
         return True, int(tok)
     if tok == "N/A":
         return True, None
-    return _num(tok) is not None, None
+    return number(tok) is not None, None
 
 
 def quick_rows(text: str) -> dict[int, tuple[Row, bool]]:
@@ -80,7 +84,7 @@ def quick_rows(text: str) -> dict[int, tuple[Row, bool]]:
         if w1.isdigit() and w2.isdigit():  # the common case: two counts
             c1, c2 = int(w1), int(w2)
         else:
-            (ok1, c1), (ok2, c2) = _wrong_token(w1), _wrong_token(w2)
+            (ok1, c1), (ok2, c2) = wrong_token(w1), wrong_token(w2)
             if not (ok1 and ok2):
                 continue
         line_no += text.count("\n", pos, m.start())

@@ -13,14 +13,13 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from benchmarks.nccltests.fastrows import REDOPS, TYPES, quick_rows
+from benchmarks.nccltests.fastrows import REDOPS, TYPES, number, quick_rows, wrong_token
 from benchmarks.nccltests.model import Device, Half, ParsedLog, Row
 
 # Launcher prefixes: srun --label '0: ', Open MPI --tag-output '[1,0]<stdout>:', pdsh 'host: ',
 # MPICH/Intel -l '[0] ' at the start of a line.
 _PREFIX = re.compile(r"^(?:\s*\d+:\s|\s*\[\d+,\d+\]<std(?:out|err)>:\s?|\s*\[\d+\]\s|[\w.-]+:\s(?=\s*[#\d]))")
 _MIDLINE_LABEL = re.compile(r"\[\d+\]")  # MPICH -l labels inside a row ('-1[0]    1626.5')
-_NUMBER = re.compile(r"^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$")
 _INT = re.compile(r"^-?\d+$")
 _VERSION = re.compile(r"(nccl|rccl)-tests version (\S+)(?: \((\w+)\))?(?: nccl-headers=(\d+) nccl-library=(\d+))?")
 _NCCL_RUNTIME = re.compile(r"NCCL version (\d+\.\d+\.\d+)")
@@ -61,28 +60,6 @@ def halfunit(tok: str) -> float:
     return 0.5 * 10.0 ** (exp - decimals)
 
 
-def _float(tok: str) -> Optional[float]:
-    """A plain decimal number, as nccl-tests prints them; None for nan/inf/'1_000'/garbage."""
-    c = tok[1] if tok[0] == "-" and len(tok) > 1 else tok[0]
-    if not (c.isdigit() or c == ".") or "_" in tok:
-        return None
-    try:
-        return float(tok)
-    except ValueError:
-        return None
-
-
-def _wrong(tok: str) -> tuple[Optional[int], bool]:
-    """(count, ok). Integers are counts (>= 2.13); N/A and deviations like 2e-07 are not."""
-    if tok == "N/A":
-        return None, True
-    if tok.isdigit():
-        return int(tok), True
-    if _float(tok) is not None:
-        return None, True  # pre-2.13 max deviation: legitimately non-zero on floats
-    return None, False
-
-
 class _Layout:
     """Columns from the header line: leading ones, then two halves, then an optional timestamp."""
 
@@ -118,16 +95,16 @@ def _is_header(body: str) -> Optional[list[str]]:
 
 def _half(tokens: list[str], per_iter: bool) -> Optional[Half]:
     t, alg, bus, wrong_tok = tokens[:4]
-    tv, av, bv = _float(t), _float(alg), _float(bus)
+    tv, av, bv = number(t), number(alg), number(bus)
     if tv is None or av is None or bv is None:
         return None
-    wrong, ok = _wrong(wrong_tok)
+    ok, wrong = wrong_token(wrong_tok)
     if not ok:
         return None
     extra = None
     if per_iter:
         vals = tokens[4:8]
-        if not all(_NUMBER.match(v) for v in vals):
+        if any(number(v) is None for v in vals):
             return None
         extra = dict(zip(("min_us", "max_us", "p99_us", "cv_pct"), map(float, vals), strict=True))
     return Half(tv, av, bv, wrong, wrong_tok, per_iter=extra, printed=(t, alg, bus))
@@ -286,7 +263,7 @@ def _meta(log: ParsedLog, body: str, raw: str) -> None:
         return
     if body.startswith("Avg bus bandwidth"):
         tail = body.split(":", 1)[-1].split()
-        if tail and _NUMBER.match(tail[0]):
+        if tail and number(tail[0]) is not None:
             log.footer_avg_busbw = float(tail[0])
         return
     m = (_NCCL_RUNTIME.search(body) or _COMPILED.search(body)) if "NCCL" in body else None
