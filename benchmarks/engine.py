@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from benchmarks import environment, faults, instance, table
-from benchmarks.aggregate import per_iteration, summary_frame, summary_row
+from benchmarks.aggregate import per_iteration, summary_row
 from benchmarks.config import RunConfig
 from benchmarks.errors import ExitCode, InvalidEnvironment, UsageError
 from benchmarks.launcher import Rendezvous, Topology, store_client
@@ -23,7 +23,7 @@ from benchmarks.patterns import schedule
 from benchmarks.point import Case, run_point
 from benchmarks.preflight import nccl_debug
 from benchmarks.preflight.run import from_nccl_info, preflight
-from benchmarks.records import PointRecord, RunWriter
+from benchmarks.records import PointRecord, RunWriter, new_run_id
 from benchmarks.sizes import format_size
 from benchmarks.timing import host_floor_ns
 from benchmarks.watchdog import ProgressBoard, Watchdog
@@ -92,7 +92,6 @@ class Engine:
     run_id: str = ""
     writer: Optional[RunWriter] = None
     meta: dict[str, Any] = field(default_factory=dict)
-    rows: list[dict] = field(default_factory=list)
     nccl_dir: Optional[str] = None
 
     @property
@@ -182,8 +181,7 @@ class Engine:
         self.writer.append_point(rec)
         row = summary_row(rec.meta(), per_iteration(res.rank_times_us), rec.busbw_factor)
         row["run_id"] = self.run_id
-        self.rows.append(row)
-        self.writer.write_summary(summary_frame(self.rows))
+        self.writer.append_summary_row(row)
         self.meta["points_completed"] += 1
         self.meta["wrong_points"] += int(bool(res.wrong))
         return row
@@ -269,8 +267,6 @@ class Engine:
             dog.stop()
 
     def run(self) -> ExitCode:
-        from benchmarks.records import new_run_id
-
         check = preflight(self.topo, self.cfg.device, self.cfg.instance_type)
         tag = environment.scrub(self.cfg.tag, environment.secret_values(os.environ))
         self.run_id = self.topo.comm.bcast(new_run_id(tag) if self.is_root else None, root=0)

@@ -5,11 +5,12 @@ results/<run_id>/
                 run killed at any moment still says it did not finish
   samples.jsonl one line per completed size: every rank's per-iteration times; appended and
                 fsync'd as each size completes, so a crash never loses a completed size
-  summary.csv   the summary rows, rewritten atomically after each size
+  summary.csv   the summary rows, one line appended as each size completes
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import secrets
@@ -102,6 +103,18 @@ class RunWriter:
 
     def write_summary(self, summary: pd.DataFrame) -> None:
         _atomic_write(self.dir / SUMMARY_FILE, summary.to_csv(index=False))
+
+    def append_summary_row(self, row: dict[str, Any]) -> None:
+        """One summary line per completed size (a rewrite per size would be quadratic in long sweeps)."""
+        from benchmarks.aggregate import EXTRA_COLUMNS, SUMMARY_COLUMNS
+
+        path = self.dir / SUMMARY_FILE
+        new = not path.exists()
+        with open(path, "a", newline="") as f:
+            out = csv.DictWriter(f, fieldnames=SUMMARY_COLUMNS + EXTRA_COLUMNS, extrasaction="ignore")
+            if new:
+                out.writeheader()
+            out.writerow(row)
 
     def close(self) -> None:
         self._samples.close()
