@@ -119,7 +119,7 @@ def cross_family(enriched: pd.DataFrame) -> list[dict]:
 
 def render(enriched: pd.DataFrame, runs: pd.DataFrame, problems: list[str], inputs: list[str],
            title: Optional[str] = None, diagnostics: Optional[dict] = None,
-           points: Optional[pd.DataFrame] = None) -> str:
+           points: Optional[pd.DataFrame] = None, gate: Optional[dict] = None) -> str:
     warns = analysis.warnings(enriched, runs)
     model = {
         "title": title or "fabricbench report",
@@ -133,5 +133,6 @@ def render(enriched: pd.DataFrame, runs: pd.DataFrame, problems: list[str], inpu
         "global_warnings": _records(warns[warns["family"].eq("unknown") & warns["run_id"].eq("")])
         if not warns.empty else [],
         "columns": TABLE_COLUMNS,
+        "gate": gate,
     }
     return _env().get_template("report.html.j2").render(**model)

@@ -117,6 +117,10 @@ exec ip netns exec $ns unshare --uts /bin/sh -c "hostname $hn; $*"
             _ip("tc", "qdisc", "replace", "dev", dev, "root", "tbf", "rate", rate, "burst", "64kb", "latency",
                 "200ms", ns=ns)
 
+    def unshape_host(self, host: str) -> None:
+        for dev, ns in (("eth0", self.ns[host]), (self.port(host), self.switch)):
+            _ip("tc", "qdisc", "del", "dev", dev, "root", ns=ns, check=False)
+
     def launcher(self, mpiexec: Path, np_per_host: int) -> str:
         """The launch command for this MPI: Hydra (MPICH) or PRRTE (Open MPI 5), both through our ssh agent."""
         version = subprocess.run([str(mpiexec), "--version"], capture_output=True, text=True).stdout

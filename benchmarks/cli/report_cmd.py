@@ -33,18 +33,19 @@ def diagnostics(runs: Any) -> dict[str, dict]:
     return out
 
 
-def main(args: Any) -> int:
+def write_report(paths: list[str], out_path: str, title: str | None = None, gate: dict | None = None) -> str:
+    """Runs -> the HTML file; returns the one-line account of what it holds."""
     from reports.analysis import enrich
     from reports.html import render
 
     dirs, empty = [], []
-    for arg in args.runs:
+    for arg in paths:
         found = find_run_dirs([arg])
         dirs += found
         if not found:
             empty.append(f"{arg}: no run directories here (no run.json in it or one level below)")
     if not dirs:
-        raise UsageError(f"no run directories found in {' '.join(args.runs)} (each needs a run.json)")
+        raise UsageError(f"no run directories found in {' '.join(paths)} (each needs a run.json)")
     runs = load_runs(dirs, tolerant=True)  # one bad run must not hide the others
     problems = empty + list(runs.problems)
     for r in runs.runs.itertuples():
@@ -53,13 +54,17 @@ def main(args: Any) -> int:
     for p in problems:
         print(f"fabricbench: warning: {p}", file=sys.stderr)
     if runs.summary.empty:
-        raise UsageError("no valid results in " + " ".join(args.runs) + "; see the warnings above")
+        raise UsageError("no valid results in " + " ".join(paths) + "; see the warnings above")
     enriched = enrich(runs.summary, runs.runs)
-    text = render(enriched, runs.runs, problems, [str(a) for a in args.runs], args.title,
-                  diagnostics=diagnostics(runs), points=runs.points)
-    out = Path(args.out)
+    text = render(enriched, runs.runs, problems, [str(a) for a in paths], title,
+                  diagnostics=diagnostics(runs), points=runs.points, gate=gate)
+    out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
-    print(f"report: {out} ({len(runs.runs)} runs, {len(enriched)} points, "
-          f"{enriched['family'].nunique()} families, {len(text) / 1e6:.1f} MB)")
+    return (f"report: {out} ({len(runs.runs)} runs, {len(enriched)} points, "
+            f"{enriched['family'].nunique()} families, {len(text) / 1e6:.1f} MB)")
+
+
+def main(args: Any) -> int:
+    print(write_report(args.runs, args.out, args.title))
     return int(ExitCode.OK)

@@ -1,0 +1,59 @@
+"""`baseline add` / `baseline show`: the committed reference a historical gate compares with."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from benchmarks.errors import ExitCode, UsageError
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="action", metavar="ACTION", parser_class=type(p))
+    a = sub.add_parser("add", help="add one run (the launches of one allocation) to a baseline")
+    a.add_argument("runs", nargs="+", help="the run's launches: run directories or folders of them")
+    a.add_argument("--to", required=True, metavar="DIR", help="baseline directory (created if missing)")
+    a.add_argument("--note", required=True, help="why: what stack this is, who accepted it")
+    a.add_argument("--golden", action="store_true", help="make this run the golden reference")
+    a.add_argument("--rebaseline", action="store_true",
+                   help="intentional change of regime: retire the window and start again from this run")
+    a.add_argument("--force", action="store_true", help="add even if the gate does not pass it (logged)")
+    s = sub.add_parser("show", help="print a baseline's window, golden reference and deltas")
+    s.add_argument("dir", help="baseline directory")
+
+
+def main(args: Any) -> int:
+    from reports.gate import baseline as store
+    from reports.gate.gate import run_gate
+    from reports.gate.launches import read_launches
+
+    if args.action == "show":
+        print(store.show(store.load(args.dir)))
+        return int(ExitCode.OK)
+    if args.action != "add":
+        raise UsageError("baseline: an action is required: add or show")
+    table, metas, problems = read_launches(args.runs)
+    if not metas:
+        raise UsageError(f"baseline add: no run directories in {' '.join(args.runs)}")
+    if problems:
+        raise UsageError(f"baseline add: {problems[0]}")
+    state = "accepted"
+    existing = None
+    try:
+        existing = store.load(args.to)
+    except store.BaselineError:
+        pass
+    if existing is not None and existing.accepted and not args.rebaseline:
+        result = run_gate(table, metas, existing)
+        if result.exit_code in (int(ExitCode.FAILED), int(ExitCode.INVALID_ENV)):
+            why = result.invalid[0] if result.invalid else f"{result.counts().get('fail', 0)} unit(s) fail the gate"
+            if not args.force:
+                raise UsageError(f"baseline add: only passing runs enter the window: {why} "
+                                 "(--force adds it anyway, logged; --rebaseline starts a new regime)")
+            state = "accepted"
+            args.note = f"[forced past: {why}] {args.note}"
+        print(f"gate against the window: {result.verdict}")
+    entry = store.add(args.to, table, metas, args.note, golden=args.golden, rebaseline=args.rebaseline, state=state)
+    print(f"added {entry['id']} ({len(entry['launches'])} launch(es)) to {args.to}")
+    print(store.show(store.load(args.to)))
+    return int(ExitCode.OK)

@@ -1,0 +1,34 @@
+"""`export --format pytest-benchmark`: runs as pytest-benchmark JSON, for its compare CLI and dashboards.
+
+One benchmarks[] entry per (collective, size, ...) with `stats` computed by pytest-benchmark's own
+Stats over the per-iteration max-over-ranks times in seconds (higher is worse, as it assumes).
+Informational: the gate is authoritative.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from benchmarks.errors import ExitCode
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("runs", nargs="+", help="run directories or results folders")
+    p.add_argument("--format", choices=("pytest-benchmark",), required=True)
+    p.add_argument("--out", metavar="FILE", help="write here instead of stdout")
+
+
+def main(args: Any) -> int:
+    from reports.export_pytest_benchmark import export
+
+    doc = export(args.runs)
+    text = json.dumps(doc, indent=1, default=str) + "\n"
+    if args.out:
+        with open(args.out, "w") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
+    return int(ExitCode.OK)

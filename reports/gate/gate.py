@@ -1,0 +1,176 @@
+"""The gate: candidate launches vs a control arm (paired) or a baseline window (historical).
+
+Checks the inputs first: launches that did not finish, a preflight that judged the path invalid,
+or a context mismatch (instance type, nodes, ranks per node) make the result INVALID (exit 4),
+which is never a performance verdict. Then units are decided and folded into one exit code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import numpy as np
+import pandas as pd
+
+from benchmarks.errors import ExitCode
+from reports.gate import evaluate, rules, stats
+from reports.gate.baseline import Baseline
+from reports.gate.fingerprint import SOFT_KEYS, TREATMENT_KEYS, context_mismatches, diff, fingerprint, merged
+from reports.gate.launches import UNIT_KEYS
+
+INVALID = "invalid"
+
+
+@dataclass
+class GateResult:
+    mode: str
+    verdict: str
+    exit_code: int
+    units: pd.DataFrame
+    sizes: pd.DataFrame
+    invalid: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    treatment_diff: list[dict] = field(default_factory=list)
+    soft_diff: list[dict] = field(default_factory=list)
+    context: dict[str, Any] = field(default_factory=dict)
+    launches: dict[str, int] = field(default_factory=dict)
+    baseline: Optional[str] = None
+
+    def counts(self) -> dict[str, int]:
+        if self.units.empty:
+            return {}
+        return {str(k): int(v) for k, v in self.units["verdict"].value_counts().items()}
+
+
+def launch_problems(metas: dict[str, dict], arm: str) -> list[str]:
+    out = []
+    for rid, m in sorted(metas.items()):
+        status = m.get("status")
+        if status in ("incomplete", "invalid"):
+            out.append(f"{arm} launch {rid}: status {status}: {m.get('status_reason') or 'no reason recorded'}")
+        pre = (m.get("preflight") or {})
+        if pre.get("verdict") == "invalid":
+            out.append(f"{arm} launch {rid}: preflight invalid: {'; '.join(map(str, pre.get('reasons') or []))}")
+    return out
+
+
+def _arm_context(metas: dict[str, dict], arm: str, problems: list[str]) -> dict[str, Any]:
+    ctx = merged([fingerprint(m) for m in metas.values()], "context")
+    mixed = {k: v for k, v in ctx.items() if v and "," in str(v)}
+    if mixed:
+        problems.append(f"{arm} launches disagree on context: " + ", ".join(f"{k}={v}" for k, v in mixed.items()))
+    return ctx
+
+
+def fold(units: pd.DataFrame, invalid: list[str]) -> tuple[str, int]:
+    if invalid:
+        return INVALID, int(ExitCode.INVALID_ENV)
+    verdicts = set(units["verdict"]) if not units.empty else set()
+    if rules.FAIL in verdicts:
+        return rules.FAIL, int(ExitCode.FAILED)
+    if rules.INCONCLUSIVE in verdicts or not (verdicts - {evaluate.SKIPPED}):
+        return rules.INCONCLUSIVE, 3
+    return rules.PASS, int(ExitCode.OK)
+
+
+def _golden_check(base: Baseline, table: pd.DataFrame, band: float) -> pd.Series:
+    """Per unit: log effect of an arm against the golden reference run (NaN where not comparable)."""
+    g = base.table[base.table["group"] == base.golden]
+    out = {}
+    for key, k in table.groupby(UNIT_KEYS, dropna=False):
+        ref = g
+        for col, val in zip(UNIT_KEYS, key, strict=True):
+            ref = ref[(ref[col] == val) | (ref[col].isna() & pd.isna(val))]
+        sizes = sorted(set(ref["size_bytes"]) & set(k["size_bytes"]))
+        if not sizes:
+            continue
+        r = ref[ref["size_bytes"].isin(sizes)].groupby("size_bytes")["log_median"].median()
+        c = k[k["size_bytes"].isin(sizes)].groupby("size_bytes")["log_median"].median()
+        out[evaluate.unit_name(dict(zip(UNIT_KEYS, key, strict=True)))] = float((c - r).mean())
+    return pd.Series(out, dtype=float)
+
+
+def run_gate(candidate: pd.DataFrame, cand_metas: dict[str, dict], baseline: Optional[Baseline] = None,
+             control: Optional[pd.DataFrame] = None, ctrl_metas: Optional[dict[str, dict]] = None,
+             rule: rules.PairedRule = rules.PairedRule(), history: rules.HistoryRule = rules.HistoryRule(),
+             previous: Optional[dict[str, int]] = None) -> GateResult:
+    invalid = launch_problems(cand_metas, "candidate")
+    cand_ctx = _arm_context(cand_metas, "candidate", invalid)
+    cand_treat = merged([fingerprint(m) for m in cand_metas.values()], "treatment")
+    cand_soft = merged([fingerprint(m) for m in cand_metas.values()], "soft")
+    notes: list[str] = []
+    if control is not None:
+        mode = "paired"
+        invalid += launch_problems(ctrl_metas or {}, "control")
+        ref_ctx = _arm_context(ctrl_metas or {}, "control", invalid)
+        ref_treat = merged([fingerprint(m) for m in (ctrl_metas or {}).values()], "treatment")
+        ref_soft = merged([fingerprint(m) for m in (ctrl_metas or {}).values()], "soft")
+    elif baseline is not None:
+        mode = "historical"
+        ref_ctx, ref_treat, ref_soft = baseline.context(), baseline.treatment(), {}
+    else:
+        raise ValueError("a gate needs a control arm or a baseline")
+    if baseline is not None and baseline.accepted:
+        invalid += [f"context differs from baseline {baseline.path}: {m}"
+                    for m in context_mismatches(baseline.context(), cand_ctx)]
+    if control is not None:
+        invalid += [f"context differs between control and candidate: {m}"
+                    for m in context_mismatches(ref_ctx, cand_ctx)]
+    result = GateResult(mode, "", 0, pd.DataFrame(), pd.DataFrame(), invalid, notes,
+                        diff(ref_treat, cand_treat, TREATMENT_KEYS), diff(ref_soft, cand_soft, SOFT_KEYS),
+                        cand_ctx, {"candidate": len(cand_metas)},
+                        str(baseline.path) if baseline is not None else None)
+    if invalid:
+        result.verdict, result.exit_code = fold(result.units, invalid)
+        return result
+    if mode == "paired":
+        deltas = baseline.deltas() if baseline is not None and baseline.manifest.get("delta") else \
+            _control_deltas(control, rule)
+        units, sizes = evaluate.paired_units(control, candidate, deltas, rule)
+        result.launches["control"] = len(ctrl_metas or {})
+        if baseline is not None and baseline.golden:
+            _paired_golden(result, units, baseline, control, candidate, history.gross_band)
+    else:
+        window = [r["id"] for r in baseline.window()]
+        base = baseline.table[baseline.table["group"].isin(window + [baseline.golden])]
+        units, sizes = evaluate.history_units(base, baseline.golden, candidate, history, previous or {})
+        result.launches["baseline_runs"] = len(window)
+    result.units, result.sizes = units, sizes
+    result.verdict, result.exit_code = fold(units, result.invalid)
+    return result
+
+
+def _control_deltas(control: pd.DataFrame, rule: rules.PairedRule) -> dict[str, evaluate.Delta]:
+    """No baseline: the control arm's own launches are an A/A sample of this allocation."""
+    out = {}
+    for band, g in control.groupby("band"):
+        sds = []
+        for _, unit in g.groupby([k for k in UNIT_KEYS if k != "band"], dropna=False):
+            sizes = sorted(set(unit["size_bytes"]))
+            p = unit.pivot_table(index="run_id", columns="size_bytes", values="log_median",
+                                 aggfunc="first").reindex(columns=sizes).dropna()
+            sd = evaluate.split_half_sd([p.mean(axis=1).to_numpy()], rule.initial_launches)
+            if sd is not None:
+                sds.append(sd)
+        aa = float(np.median(sds)) if sds else None
+        source = f"A/A split halves of the control arm, {len(sds)} unit(s)" if sds else "floor (too few launches)"
+        out[band] = evaluate.Delta(rule.delta(aa), aa, source)
+    return out
+
+
+def _paired_golden(result: GateResult, units: pd.DataFrame, baseline: Baseline, control: pd.DataFrame,
+                   candidate: pd.DataFrame, gross: float) -> None:
+    """Gross band: a control arm far below the golden reference means a sick allocation (exit 4)."""
+    ctrl_eff = _golden_check(baseline, control, gross)
+    cand_eff = _golden_check(baseline, candidate, gross)
+    limit = np.log1p(gross)
+    for name, eff in ctrl_eff.items():
+        if eff > limit:
+            result.invalid.append(f"control arm {stats.pct(eff):+.1f} % vs the golden reference for {name}: "
+                                  f"the allocation or fabric is unhealthy (gross band {gross:.0%})")
+    for name, eff in cand_eff.items():
+        mask = units["unit"] == name
+        if eff > limit and mask.any() and units.loc[mask, "verdict"].iloc[0] != rules.FAIL:
+            units.loc[mask, "verdict"] = rules.FAIL
+            units.loc[mask, "reason"] = f"{stats.pct(eff):+.1f} % vs the golden reference (gross band {gross:.0%})"
