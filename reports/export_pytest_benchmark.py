@@ -10,6 +10,9 @@ import datetime
 import platform
 from typing import Any
 
+import numpy as np
+
+from benchmarks.aggregate import bandwidth_gbps
 from benchmarks.errors import UsageError
 from benchmarks.results import find_run_dirs, load_runs, read_run_meta
 from benchmarks.sizes import format_size
@@ -31,33 +34,48 @@ def export(paths: list[str]) -> dict[str, Any]:
     metas = {m["run_id"]: m for m in (read_run_meta(d) for d in dirs)}
     benchmarks = []
     samples = runs.samples.groupby(["run_id", "point_id"])["time_us"]
-    for pt in runs.points.to_dict("records"):
-        meta = metas[pt["run_id"]]
-        fp = fingerprint(meta)
-        ctx = fp["context"]
-        family = family_of(ctx["instance_type"])
-        group = f"{pt['collective']}/{family if family != 'unknown' else ctx['instance_type']}/{ctx['nnodes']}n"
+    pts = runs.points.copy()
+    pts["_fp"] = pts["run_id"].map(lambda r: fingerprint(metas[r]))
+    pts["_family"] = pts["_fp"].map(lambda f: family_of(f["context"]["instance_type"]) if family_of(
+        f["context"]["instance_type"]) != "unknown" else f["context"]["instance_type"])
+    pts["_nnodes"] = pts["_fp"].map(lambda f: f["context"]["nnodes"])
+    for col in ("redop", "inplace", "timing"):
+        if col not in pts.columns:
+            pts[col] = None
+    keys = ["collective", "backend", "device", "dtype", "redop", "inplace", "timing", "size_bytes", "_family",
+            "_nnodes"]
+    # One entry per cell: the launches of one cell are pooled (n_launches says how many).
+    for _, cell in pts.groupby(keys, sort=False, dropna=False):
+        pt = cell.iloc[0].to_dict()
+        fp = pt["_fp"]
+        group = f"{pt['collective']}/{pt['_family']}/{pt['_nnodes']}n"
         stats = Stats()
-        for t in samples.get_group((pt["run_id"], pt["point_id"])).to_numpy():
-            stats.update(float(t) * 1e-6)
+        launch_medians = []
+        for run_id, point_id in zip(cell["run_id"], cell["point_id"], strict=True):
+            times = samples.get_group((run_id, point_id)).to_numpy()
+            launch_medians.append(float(np.median(times)))
+            for t in times:
+                stats.update(float(t) * 1e-6)
         params = {"size_bytes": int(pt["size_bytes"]), "dtype": pt["dtype"], "redop": pt.get("redop"),
                   "inplace": bool(pt.get("inplace")), "backend": pt["backend"], "device": pt["device"],
                   "timing": pt.get("timing"), "nranks": int(pt["nranks"])}
         param = "-".join(str(v) for v in (pt["backend"], pt["device"], pt["dtype"], pt.get("redop"),
                                            "inplace" if pt.get("inplace") else "outofplace",
-                                           format_size(int(pt["size_bytes"]))))
-        row = runs.summary[(runs.summary["run_id"] == pt["run_id"])].iloc[pt["point_id"]]
+                                           f"{format_size(int(pt['size_bytes']))}B"))
+        median_us = float(np.median(launch_medians))
+        algbw = bandwidth_gbps(int(pt["size_bytes"]), median_us)
         benchmarks.append({
             "group": group, "name": f"{pt['collective']}[{param}]",
-            "fullname": f"fabricbench/{pt['run_id']}::{pt['collective']}[{param}]",
+            "fullname": f"fabricbench::{group}::{pt['collective']}[{param}]",
             "params": params, "param": param,
-            "extra_info": {"busbw_gbps": row["busbw_gbps"], "algbw_gbps": row["algbw_gbps"],
-                           "ci_low_us": row["time_us_ci_low"], "ci_high_us": row["time_us_ci_high"],
-                           "n_launches": 1, "run_id": pt["run_id"], "statistic": "max over ranks per iteration",
+            "extra_info": {"median_of_launch_medians_us": median_us, "launch_medians_us": launch_medians,
+                           "algbw_gbps": algbw, "busbw_gbps": algbw * float(pt.get("busbw_factor") or float("nan")),
+                           "n_launches": len(cell), "run_ids": list(cell["run_id"]),
+                           "statistic": "max over ranks per iteration",
                            "fingerprint": digest({**fp["context"], **fp["treatment"]})},
             "options": {"disable_gc": False, "timer": pt.get("timer"), "min_rounds": None, "max_time": None,
                         "min_time": None, "warmup": pt.get("warmup")},
-            "stats": {**stats.as_dict(), "data": list(stats.data)},
+            "stats": {**stats.as_dict(), "iterations": int(pt.get("ops_per_sample") or 1), "data": list(stats.data)},
         })
     first = metas[sorted(metas)[0]]
     fp = fingerprint(first)

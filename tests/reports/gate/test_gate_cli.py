@@ -1,0 +1,208 @@
+"""The gate, baseline and export commands on real launches of this machine (mpiexec, 2 ranks)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.helpers import BIN, base_env, run_cli, run_mpi
+
+BENCH = ["run", "--backend", "mpi", "--collectives", "all_reduce", "-b", "8", "-e", "1M", "-f", "8", "-n", "60",
+         "-w", "5"]
+pytestmark = pytest.mark.mpi
+
+
+@pytest.fixture(scope="module")
+def launches(tmp_path_factory):
+    """7 control and 7 candidate launches of one benchmark, ABBA-interleaved: a real A/A pair.
+
+    7 per arm is the rule's first look: the smallest count whose exact one-sided p can go below 0.001.
+    """
+    root = tmp_path_factory.mktemp("gate-launches")
+    for arm in ["ctrl", "cand", "cand", "ctrl"] * 3 + ["ctrl", "cand"]:
+        proc = run_mpi(2, *BENCH, "--out", str(root / arm), "--tag", arm)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    return root
+
+
+def _copy_run(src: Path, dst_root: Path, edit) -> Path:
+    """A copy of a real launch with its run.json edited (a launch from another context, say)."""
+    dst = dst_root / src.name
+    shutil.copytree(src, dst)
+    meta = json.loads((dst / "run.json").read_text())
+    edit(meta)
+    (dst / "run.json").write_text(json.dumps(meta))
+    return dst
+
+
+def _slowed_copy(src_root: Path, dst_root: Path, factor: float) -> Path:
+    """Real launches whose every recorded time is multiplied: a gross loss with real noise shape."""
+    for run in sorted(p for p in src_root.iterdir() if (p / "run.json").exists()):
+        dst = dst_root / run.name
+        shutil.copytree(run, dst)
+        lines = []
+        for line in (dst / "samples.jsonl").read_text().splitlines():
+            rec = json.loads(line)
+            rec["time_us"] = (np.asarray(rec["time_us"]) * factor).tolist()
+            lines.append(json.dumps(rec))
+        (dst / "samples.jsonl").write_text("\n".join(lines) + "\n")
+    return dst_root
+
+
+def test_paired_aa_never_fails_and_writes_every_output(launches, tmp_path):
+    out = tmp_path
+    proc = run_cli("gate", "--candidate", str(launches / "cand"), "--control", str(launches / "ctrl"),
+                   "--junit", str(out / "gate.xml"), "--markdown", str(out / "gate.md"), "--json", str(out / "g.json"))
+    assert proc.returncode in (0, 3), proc.stdout + proc.stderr
+    assert "fabricbench gate:" in proc.stdout
+    doc = json.loads((out / "g.json").read_text())
+    assert doc["mode"] == "paired" and doc["launches"] == {"candidate": 7, "control": 7}
+    assert {u["verdict"] for u in doc["units"]} <= {"pass", "inconclusive"}
+    suites = ET.parse(out / "gate.xml").getroot()
+    cases = suites.findall(".//testcase")
+    assert len(cases) == len(doc["units"]) == 2  # all_reduce: latency and mid bands
+    assert suites.get("failures") == "0"
+    md = (out / "gate.md").read_text()
+    assert md.startswith("**fabricbench gate:") and "per size" in md
+
+
+def test_gross_loss_fails_paired_with_the_effect_in_junit(launches, tmp_path):
+    slow = _slowed_copy(launches / "cand", tmp_path / "slow", 1.5)
+    proc = run_cli("gate", "--candidate", str(slow), "--control", str(launches / "ctrl"), "--junit",
+                   str(tmp_path / "g.xml"), "--annotations", "github")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    failures = ET.parse(tmp_path / "g.xml").getroot().findall(".//failure")
+    assert len(failures) == 2 and all(f.get("type") == "PerformanceRegression" for f in failures)
+    effect = float(failures[0].get("message").split(": ")[1].split(" %")[0])
+    assert 35 < effect < 65  # x1.5 on top of the A/A difference of two real arms
+    assert "::error title=perf regression::all_reduce" in proc.stdout
+
+
+def test_baseline_add_show_and_historical_gate(launches, tmp_path):
+    base = tmp_path / "baselines" / "local"
+    add = run_cli("baseline", "add", str(launches / "ctrl"), "--to", str(base), "--note", "first <b>run</b>")
+    assert add.returncode == 0, add.stderr
+    show = run_cli("baseline", "show", str(base))
+    assert show.returncode == 0 and "r0001 accepted golden" in show.stdout and "7 launch(es)" in show.stdout
+    manifest = json.loads((base / "manifest.json").read_text())
+    assert manifest["golden"] == "r0001" and set(manifest["delta"]) == {"latency", "mid"}
+    assert all(d["value"] >= 0.03 for d in manifest["delta"].values())
+    # one accepted run: only the golden band can fail; a small difference is inconclusive
+    same = run_cli("gate", "--baseline", str(base), "--candidate", str(launches / "cand"))
+    assert same.returncode == 3, same.stdout + same.stderr
+    assert "the statistics need 5" in same.stdout or "inconclusive" in same.stdout
+    slow = _slowed_copy(launches / "cand", tmp_path / "slow", 1.3)
+    gross = run_cli("gate", "--baseline", str(base), "--candidate", str(slow))
+    assert gross.returncode == 1 and "golden reference" in gross.stdout
+    # only passing runs enter the window; --force logs the override
+    refused = run_cli("baseline", "add", str(slow), "--to", str(base), "--note", "slow")
+    assert refused.returncode == 2 and "only passing runs" in refused.stderr
+    forced = run_cli("baseline", "add", str(slow), "--to", str(base), "--note", "slow", "--force")
+    assert forced.returncode == 0
+    assert "[forced past:" in json.loads((base / "manifest.json").read_text())["runs"][-1]["note"]
+
+
+def test_paired_with_baseline_flags_a_sick_allocation_as_invalid(launches, tmp_path):
+    base = tmp_path / "b"
+    assert run_cli("baseline", "add", str(launches / "ctrl"), "--to", str(base), "--note", "ok").returncode == 0
+    slow_ctrl = _slowed_copy(launches / "ctrl", tmp_path / "sc", 1.5)
+    slow_cand = _slowed_copy(launches / "cand", tmp_path / "sk", 1.5)
+    proc = run_cli("gate", "--baseline", str(base), "--control", str(slow_ctrl), "--candidate", str(slow_cand))
+    assert proc.returncode == 4 and "golden reference" in proc.stdout and "unhealthy" in proc.stdout
+
+
+def test_context_mismatch_and_incomplete_launch_are_exit_4(launches, tmp_path):
+    runs = sorted(p for p in (launches / "cand").iterdir() if (p / "run.json").exists())
+    other = tmp_path / "other"
+    for r in runs:
+        _copy_run(r, other, lambda m: m.update(instance={"instance_type": "p5.48xlarge", "source": "cli"}))
+    proc = run_cli("gate", "--candidate", str(other), "--control", str(launches / "ctrl"), "--junit",
+                   str(tmp_path / "g.xml"))
+    assert proc.returncode == 4
+    assert "instance_type: unknown vs p5.48xlarge" in proc.stdout
+    assert ET.parse(tmp_path / "g.xml").getroot().find(".//error").get("type") == "InvalidEnvironment"
+    broken = tmp_path / "broken"
+    _copy_run(runs[0], broken, lambda m: m.update(status="incomplete", status_reason="rank 1 killed"))
+    proc = run_cli("gate", "--candidate", str(broken), "--control", str(launches / "ctrl"))
+    assert proc.returncode == 4 and "rank 1 killed" in proc.stdout
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--candidate", "/nonexistent/run", "--control", "CTRL"], "/nonexistent/run: no such directory"),
+    (["--candidate", "CAND"], "give --baseline DIR"),
+    (["--candidate", "CAND", "--control", "CTRL", "--alpha", "2"], "--alpha: 2.0 is out of range"),
+    (["--candidate", "CAND", "--baseline", "/nonexistent/base"], "not a baseline directory"),
+    (["--candidate", "CAND", "--control", "CTRL", "--previous", "/nonexistent.json"], "/nonexistent.json: not found"),
+])
+def test_bad_input_is_one_line_and_exit_2(launches, args, needle):
+    args = [str(launches / "cand") if a == "CAND" else str(launches / "ctrl") if a == "CTRL" else a for a in args]
+    proc = run_cli("gate", *args)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert needle in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in proc.stderr
+
+
+def test_corrupt_manifest_names_the_file(tmp_path, launches):
+    base = tmp_path / "b"
+    base.mkdir()
+    (base / "manifest.json").write_text("{not json")
+    proc = run_cli("gate", "--baseline", str(base), "--candidate", str(launches / "cand"))
+    assert proc.returncode == 2 and "manifest.json: invalid JSON" in proc.stderr
+
+
+def test_export_pytest_benchmark_is_read_by_pytest_benchmark_compare(launches, tmp_path):
+    out = tmp_path / "bench.json"
+    proc = run_cli("export", str(launches / "cand"), "--format", "pytest-benchmark", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(out.read_text())
+    b = doc["benchmarks"][0]
+    assert b["group"] == "all_reduce/unknown/1n" and b["stats"]["rounds"] == len(b["stats"]["data"])
+    assert b["extra_info"]["n_launches"] == 7 and len(doc["benchmarks"]) == 6  # one entry per size
+    summary = run_cli("summary", str(launches / "cand"), "--format", "json")
+    first = [r["time_us_median"] for r in json.loads(summary.stdout) if r["size_bytes"] == 8]
+    assert b["extra_info"]["median_of_launch_medians_us"] == pytest.approx(float(np.median(first)))
+    cmp = subprocess.run([str(BIN / "pytest-benchmark"), "compare", "--group-by", "group", "--columns",
+                          "min,median,max", str(out)], capture_output=True, text=True, env=base_env())
+    assert cmp.returncode == 0, cmp.stderr
+    assert "all_reduce[mpi-cpu-float32-sum-outofplace-8B]" in cmp.stdout
+    assert "42 tests" not in cmp.stdout
+
+
+def test_gate_html_section_in_a_real_browser(launches, tmp_path, browser):
+    slow = _slowed_copy(launches / "cand", tmp_path / "slow", 1.5)
+    html = tmp_path / "gate.html"
+    proc = run_cli("gate", "--candidate", str(slow), "--control", str(launches / "ctrl"), "--html", str(html))
+    assert proc.returncode == 1
+    browser.get(html.as_uri())
+    heading = browser.find_element("id", "gate").text
+    assert heading == "Regression gate: FAIL"
+    rows = browser.find_elements("css selector", "table.gate-units tr")
+    assert len(rows) == 3 and "fail" in rows[1].text
+    imgs = [i for i in browser.find_elements("css selector", "img")
+            if "baseline overlay" in (i.get_attribute("alt") or "")]
+    assert imgs and all(i.get_property("naturalWidth") > 0 for i in imgs)
+
+
+def test_markdown_stays_under_its_budget(launches):
+    from reports.gate.gate import run_gate
+    from reports.gate.launches import read_launches
+    from reports.gate.markdown import to_markdown
+
+    cand, cm, _ = read_launches([launches / "cand"])
+    ctrl, km, _ = read_launches([launches / "ctrl"])
+    result = run_gate(cand, cm, control=ctrl, ctrl_metas=km)
+    full = to_markdown(result)
+    small = to_markdown(result, budget=len(full.encode()) - 200)
+    assert len(small.encode()) < len(full.encode())
+    assert "left out to stay under GitHub's 1 MiB summary limit" in small
+
+
+if sys.platform != "linux":  # pragma: no cover
+    pytest.skip("mpiexec launches need Linux here", allow_module_level=True)
