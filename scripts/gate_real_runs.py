@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 BENCH = ["run", "--backend", "mpi", "--collectives", "all_reduce,all_gather", "-b", "8", "-e", "4M", "-f", "4",
          "-n", "200", "-w", "10"]
-NETNS_BENCH = ["run", "--backend", "mpi", "--collectives", "all_reduce", "-b", "8", "-e", "4M", "-f", "8",
+# Small sizes (latency band) barely feel a 1 Gbit/s token bucket; 256 KiB and 2 MiB (mid band) do.
+NETNS_BENCH = ["run", "--backend", "mpi", "--collectives", "all_reduce", "--sizes", "8,64,512,256K,2M",
                "-n", "40", "-w", "5", "--timeout", "120"]
 
 
@@ -41,13 +42,18 @@ def local_launch(arm: str, out: Path) -> None:
 
 
 def gate(out: Path, name: str) -> int:
+    code, text = run_gate(out, name)
+    print(text)
+    print(f"exit code {code}")
+    return code
+
+
+def run_gate(out: Path, name: str) -> tuple[int, str]:
     cmd = [sys.executable, str(ROOT / "run_bench.py"), "gate", "--candidate", str(out / "cand"), "--control",
            str(out / "ctrl"), "--junit", str(out / f"{name}.xml"), "--markdown", str(out / f"{name}.md"),
            "--json", str(out / f"{name}.json"), "--annotations", "none"]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    print(proc.stdout + proc.stderr)
-    print(f"exit code {proc.returncode}")
-    return proc.returncode
+    return proc.returncode, proc.stdout + proc.stderr
 
 
 def case_aa(n: int, out: Path) -> int:
@@ -58,14 +64,10 @@ def case_aa(n: int, out: Path) -> int:
     return gate(out, "aa")
 
 
-def case_shaped(n: int, out: Path, rate: str) -> int:
-    from netns_testbed import can_create_namespaces, testbed
+def shaped_launches(n: int, out: Path, rate: str) -> None:
+    """n control launches and n candidate launches (h2 shaped), ABBA, on a fresh 2-host test bed."""
+    from netns_testbed import testbed
 
-    why = can_create_namespaces()
-    if why:
-        print(f"## shaped: skipped ({why})")
-        return -1
-    t0 = time.time()
     with testbed(2) as bed:
         for arm in abba(n):
             if arm == "cand":
@@ -74,7 +76,18 @@ def case_shaped(n: int, out: Path, rate: str) -> int:
                 bed.unshape_host("h2")
             proc = bed.mpirun(1, [*NETNS_BENCH, "--out", str(out / arm), "--tag", arm])
             if proc.returncode:
-                raise SystemExit(f"launch failed: {proc.stderr[-1500:]}")
+                raise RuntimeError(f"launch failed: {proc.stderr[-1500:]}")
+
+
+def case_shaped(n: int, out: Path, rate: str) -> int:
+    from netns_testbed import can_create_namespaces
+
+    why = can_create_namespaces()
+    if why:
+        print(f"## shaped: skipped ({why})")
+        return -1
+    t0 = time.time()
+    shaped_launches(n, out, rate)
     print(f"## shaped: {n} + {n} launches, 2 netns hosts, candidate with h2 shaped to {rate}, "
           f"{time.time() - t0:.0f} s")
     return gate(out, "shaped")
