@@ -37,7 +37,8 @@ def verdict_line(result: GateResult) -> str:
 
 
 def _unit_table(units: pd.DataFrame, mode: str) -> list[str]:
-    lines = ["| unit | verdict | baseline µs | candidate µs | Δ % | finding |", "|---|---|---:|---:|---:|---|"]
+    ref = "control µs" if mode == "paired" else "baseline µs"
+    lines = [f"| unit | verdict | {ref} | candidate µs | Δ % | finding |", "|---|---|---:|---:|---:|---|"]
     for u in units.to_dict("records"):
         lines.append(f"| {_cell(u['unit'])} | {u['verdict']} | {u.get('baseline_us', float('nan')):.4g} | "
                      f"{u.get('candidate_us', float('nan')):.4g} | {u.get('effect_pct', float('nan')):+.1f} | "
@@ -79,6 +80,10 @@ def to_markdown(result: GateResult, report_link: str | None = None, budget: int 
         if not better.empty:
             lines += ["### Improvements (consider `baseline add`)", "",
                       *_unit_table(better.sort_values("_e"), result.mode), ""]
+        compared = units[units["verdict"] != "skipped"]
+        if not compared.empty:
+            lines += [f"<details><summary>all {len(compared)} compared unit(s)</summary>", "",
+                      *_unit_table(compared, result.mode), "", "</details>", ""]
         skipped = units[units["verdict"] == "skipped"]
         if not skipped.empty:
             lines += [f"<details><summary>{len(skipped)} unit(s) not compared</summary>", ""]
