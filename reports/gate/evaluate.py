@@ -102,20 +102,27 @@ def _secondary(ctrl: pd.DataFrame, cand: pd.DataFrame, sizes: list[int], rule: r
     return warns
 
 
+def _matched_units(ref: pd.DataFrame, cand: pd.DataFrame, units: list[dict], ref_name: str):
+    """Yield (row, reference rows, candidate rows) per unit both sides have; list the rest as skipped."""
+    ref_groups = {k: g for k, g in ref.groupby(UNIT_KEYS, dropna=False)}
+    cand_groups = {k: g for k, g in cand.groupby(UNIT_KEYS, dropna=False)}
+    for key in sorted(set(ref_groups) | set(cand_groups), key=str):
+        row = _base_row(key, UNIT_KEYS)
+        r, k = ref_groups.get(key), cand_groups.get(key)
+        if r is None or k is None:
+            row.update(verdict=SKIPPED, reason="not measured by the candidate" if k is None
+                       else f"not in the {ref_name}: nothing to compare with")
+            units.append(row)
+            continue
+        yield row, r, k
+
+
 def paired_units(ctrl: pd.DataFrame, cand: pd.DataFrame, deltas: Mapping[str, Delta],
                  rule: rules.PairedRule) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Control arm (or the baseline's launches) vs candidate launches, unit by unit."""
-    units, size_rows = [], []
-    ctrl_groups = {k: g for k, g in ctrl.groupby(UNIT_KEYS, dropna=False)}
-    cand_groups = {k: g for k, g in cand.groupby(UNIT_KEYS, dropna=False)}
-    for key in sorted(set(ctrl_groups) | set(cand_groups), key=str):
-        row = _base_row(key, UNIT_KEYS)
-        c, k = ctrl_groups.get(key), cand_groups.get(key)
-        if c is None or k is None:
-            row.update(verdict=SKIPPED, reason="not measured by the candidate" if k is None
-                       else "not in the baseline/control: nothing to compare with")
-            units.append(row)
-            continue
+    units: list[dict] = []
+    size_rows: list[dict] = []
+    for row, c, k in _matched_units(ctrl, cand, units, "baseline/control"):
         delta = deltas.get(row["band"]) or Delta(rule.min_delta, None, "floor")
         sizes = sorted(set(c["size_bytes"]) & set(k["size_bytes"]))
         cp, kp = _pivot(c, sizes), _pivot(k, sizes)
@@ -164,17 +171,9 @@ def _centres(df: pd.DataFrame, sizes: list[int], by: str) -> pd.Series:
 def history_units(base: pd.DataFrame, golden_group: str, cand: pd.DataFrame, rule: rules.HistoryRule,
                   previous: Mapping[str, int]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The candidate run (its launches) against the accepted window; `base` has a `group` column."""
-    units, size_rows = [], []
-    base_groups = {k: g for k, g in base.groupby(UNIT_KEYS, dropna=False)}
-    cand_groups = {k: g for k, g in cand.groupby(UNIT_KEYS, dropna=False)}
-    for key in sorted(set(base_groups) | set(cand_groups), key=str):
-        row = _base_row(key, UNIT_KEYS)
-        b, k = base_groups.get(key), cand_groups.get(key)
-        if b is None or k is None:
-            row.update(verdict=SKIPPED, reason="not measured by the candidate" if k is None
-                       else "not in the baseline: nothing to compare with")
-            units.append(row)
-            continue
+    units: list[dict] = []
+    size_rows: list[dict] = []
+    for row, b, k in _matched_units(base, cand, units, "baseline"):
         sizes = sorted(set(b["size_bytes"]) & set(k["size_bytes"]))
         centres = _centres(b, sizes, "group")
         cand_centre = float(_centres(k.assign(group="candidate"), sizes, "group").iloc[0])
