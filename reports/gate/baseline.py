@@ -116,8 +116,11 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
-def calibrate(table: pd.DataFrame, rule: PairedRule) -> dict[str, dict[str, Any]]:
-    """delta per band from the A/A noise within accepted runs (split halves of their launches)."""
+def calibrate(table: pd.DataFrame, rule: PairedRule, what: str = "accepted runs") -> dict[str, dict[str, Any]]:
+    """delta per band from the A/A noise within runs of one stack (split halves of their launches).
+
+    `table` needs a `group` column: launches of one group share an allocation and a stack.
+    """
     out: dict[str, dict[str, Any]] = {}
     for band, g in table.groupby("band"):
         sds = []
@@ -132,10 +135,10 @@ def calibrate(table: pd.DataFrame, rule: PairedRule) -> dict[str, dict[str, Any]
         if sds:
             aa = float(np.median(sds))
             out[band] = {"value": rule.delta(aa), "aa_sd": aa,
-                         "source": f"A/A split halves of accepted runs, {len(sds)} unit(s)"}
+                         "source": f"A/A split halves of {what}, {len(sds)} unit(s)"}
         else:
             out[band] = {"value": rule.min_delta, "aa_sd": None,
-                         "source": "floor: no accepted run has >= 4 launches to measure A/A noise"}
+                         "source": f"floor: no {what} with >= 4 launches to measure A/A noise"}
     return out
 
 

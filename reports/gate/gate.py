@@ -15,7 +15,7 @@ import pandas as pd
 
 from benchmarks.errors import ExitCode
 from reports.gate import evaluate, rules, stats
-from reports.gate.baseline import Baseline
+from reports.gate.baseline import Baseline, calibrate
 from reports.gate.fingerprint import SOFT_KEYS, TREATMENT_KEYS, context_mismatches, diff, fingerprint, merged
 from reports.gate.launches import UNIT_KEYS
 
@@ -74,7 +74,7 @@ def fold(units: pd.DataFrame, invalid: list[str]) -> tuple[str, int]:
     return rules.PASS, int(ExitCode.OK)
 
 
-def _golden_check(base: Baseline, table: pd.DataFrame, band: float) -> pd.Series:
+def _golden_check(base: Baseline, table: pd.DataFrame) -> pd.Series:
     """Per unit: log effect of an arm against the golden reference run (NaN where not comparable)."""
     g = base.table[base.table["group"] == base.golden]
     out = {}
@@ -143,27 +143,15 @@ def run_gate(candidate: pd.DataFrame, cand_metas: dict[str, dict], baseline: Opt
 
 def _control_deltas(control: pd.DataFrame, rule: rules.PairedRule) -> dict[str, evaluate.Delta]:
     """No baseline: the control arm's own launches are an A/A sample of this allocation."""
-    out = {}
-    for band, g in control.groupby("band"):
-        sds = []
-        for _, unit in g.groupby([k for k in UNIT_KEYS if k != "band"], dropna=False):
-            sizes = sorted(set(unit["size_bytes"]))
-            p = unit.pivot_table(index="run_id", columns="size_bytes", values="log_median",
-                                 aggfunc="first").reindex(columns=sizes).dropna()
-            sd = evaluate.split_half_sd([p.mean(axis=1).to_numpy()], rule.initial_launches)
-            if sd is not None:
-                sds.append(sd)
-        aa = float(np.median(sds)) if sds else None
-        source = f"A/A split halves of the control arm, {len(sds)} unit(s)" if sds else "floor (too few launches)"
-        out[band] = evaluate.Delta(rule.delta(aa), aa, source)
-    return out
+    found = calibrate(control.assign(group="control"), rule, "the control arm")
+    return {band: evaluate.Delta(d["value"], d["aa_sd"], d["source"]) for band, d in found.items()}
 
 
 def _paired_golden(result: GateResult, units: pd.DataFrame, baseline: Baseline, control: pd.DataFrame,
                    candidate: pd.DataFrame, gross: float) -> None:
     """Gross band: a control arm far below the golden reference means a sick allocation (exit 4)."""
-    ctrl_eff = _golden_check(baseline, control, gross)
-    cand_eff = _golden_check(baseline, candidate, gross)
+    ctrl_eff = _golden_check(baseline, control)
+    cand_eff = _golden_check(baseline, candidate)
     limit = np.log1p(gross)
     for name, eff in ctrl_eff.items():
         if eff > limit:
