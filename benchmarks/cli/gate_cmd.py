@@ -86,10 +86,7 @@ def _write(path: str, text: str) -> None:
 def main(args: Any) -> int:
     from reports.gate import baseline as store
     from reports.gate.gate import run_gate
-    from reports.gate.html_section import gate_section
-    from reports.gate.junit import to_junit
     from reports.gate.launches import read_launches
-    from reports.gate.markdown import annotations, to_markdown
 
     paired, history = _rules(args)
     if not args.control and not args.baseline:
@@ -109,17 +106,25 @@ def main(args: Any) -> int:
     for p in problems:
         print(f"fabricbench: warning: {p}", file=sys.stderr)
     result = run_gate(cand, cand_metas, base, ctrl, ctrl_metas, paired, history, previous_warnings(args.previous))
+    return emit(result, args, list(args.candidate), list(args.control or []))
+
+
+def emit(result: Any, args: Any, candidate: list[str], control: list[str]) -> int:
+    """Write the outputs asked for, print the summary (and annotations); the gate's exit code."""
+    from reports.gate.html_section import gate_section
+    from reports.gate.junit import to_junit
+    from reports.gate.markdown import annotations, to_markdown
+
     if args.json:
         _write(args.json, to_json(result))
     if args.junit:
         _write(args.junit, to_junit(result))
     if args.markdown:
-        _write(args.markdown, to_markdown(result, args.report_link))
+        _write(args.markdown, to_markdown(result, getattr(args, "report_link", None)))
     if args.html:
         from benchmarks.cli.report_cmd import write_report
 
-        print(write_report(list(args.candidate) + list(args.control or []), args.html,
-                           "fabricbench gate", gate=gate_section(result)))
+        print(write_report(candidate + control, args.html, "fabricbench gate", gate=gate_section(result)))
     if args.annotations == "github" or (args.annotations == "auto" and os.environ.get("GITHUB_ACTIONS") == "true"):
         for line in annotations(result):
             print(line)

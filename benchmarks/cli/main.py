@@ -22,6 +22,7 @@ COMMANDS = {
     "diagnose": ("benchmarks.cli.diagnose_cmd", "name slow links, slow nodes and straggler ranks of a run"),
     "report": ("benchmarks.cli.report_cmd", "write a self-contained HTML report of runs, by instance family"),
     "gate": ("benchmarks.cli.gate_cmd", "regression gate: candidate vs control arm or baseline; exit 0/1/3/4"),
+    "ab": ("benchmarks.cli.ab_cmd", "paired session: control and candidate launches ABBA, gated at each look"),
     "baseline": ("benchmarks.cli.baseline_cmd", "add a passing run to a baseline directory, or show one"),
     "export": ("benchmarks.cli.export_cmd", "export runs as pytest-benchmark JSON"),
 }
