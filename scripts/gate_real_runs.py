@@ -4,7 +4,8 @@
     python scripts/gate_real_runs.py [--launches 7] [--out DIR]
 
 Case `aa`: control and candidate are the same local benchmark (2 ranks, MPI, shared memory),
-launched ABBA-interleaved; the gate must not fail. Case `shaped`: two network-namespace hosts (the
+launched ABBA-interleaved; the gate must not fail. Case `fallback`: the candidate runs without
+shared memory (MPICH over TCP loopback), a real transport regression. Case `shaped`: two network-namespace hosts (the
 netns test bed); the candidate's launches run with host h2's link shaped by tc tbf, the control's
 without; only the sizes the shaping reaches may fail (bandwidth, not latency). Prints the gate's
 real output for each case, and writes its JUnit and markdown under --out.
@@ -13,6 +14,7 @@ real output for each case, and writes its JUnit and markdown under --out.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -34,11 +36,11 @@ def abba(n: int) -> list[str]:
     return (["ctrl", "cand", "cand", "ctrl"] * n)[: 2 * n]
 
 
-def local_launch(arm: str, out: Path) -> None:
+def local_launch(arm: str, out: Path, env: dict | None = None) -> None:
     mpiexec = Path(sys.executable).parent / "mpiexec"
     cmd = [str(mpiexec), "-n", "2", sys.executable, str(ROOT / "run_bench.py"), *BENCH, "--out", str(out / arm),
            "--tag", arm]
-    subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)
+    subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT, env=env)
 
 
 def gate(out: Path, name: str) -> int:
@@ -79,6 +81,16 @@ def shaped_launches(n: int, out: Path, rate: str) -> None:
                 raise RuntimeError(f"launch failed: {proc.stderr[-1500:]}")
 
 
+def case_fallback(n: int, out: Path) -> int:
+    """The candidate loses shared memory (MPICH over UCX TCP loopback): a real transport fallback."""
+    t0 = time.time()
+    for arm in abba(n):
+        env = dict(os.environ, MPIR_CVAR_NOLOCAL="1", UCX_TLS="tcp,self") if arm == "cand" else None
+        local_launch(arm, out, env)
+    print(f"## fallback: {n} + {n} launches, local, candidate without shared memory, {time.time() - t0:.0f} s")
+    return gate(out, "fallback")
+
+
 def case_shaped(n: int, out: Path, rate: str) -> int:
     from netns_testbed import can_create_namespaces
 
@@ -96,7 +108,7 @@ def case_shaped(n: int, out: Path, rate: str) -> int:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--launches", type=int, default=7)
-    ap.add_argument("--cases", default="aa,shaped")
+    ap.add_argument("--cases", default="aa,fallback,shaped")
     ap.add_argument("--rate", default="1gbit")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
@@ -105,6 +117,8 @@ def main() -> None:
     codes = {}
     if "aa" in args.cases:
         codes["aa"] = case_aa(args.launches, out / "aa")
+    if "fallback" in args.cases:
+        codes["fallback"] = case_fallback(args.launches, out / "fallback")
     if "shaped" in args.cases:
         codes["shaped"] = case_shaped(args.launches, out / "shaped", args.rate)
     print("# exit codes:", codes)
