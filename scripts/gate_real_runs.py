@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
-"""The gate on real launches of this machine: an A/A pair passes, a really slowed candidate fails.
+"""The gate on real launches of this machine: an A/A pair passes, really slower candidates fail.
 
-    python scripts/gate_real_runs.py [--launches 7] [--out DIR]
+    python scripts/gate_real_runs.py [--launches 19] [--out DIR] [--cases aa,fallback,shaped]
 
-Case `aa`: control and candidate are the same local benchmark (2 ranks, MPI, shared memory),
-launched ABBA-interleaved; the gate must not fail. Case `fallback`: the candidate runs without
-shared memory (MPICH over TCP loopback), a real transport regression. Case `shaped`: two network-namespace hosts (the
-netns test bed); the candidate's launches run with host h2's link shaped by tc tbf, the control's
-without; only the sizes the shaping reaches may fail (bandwidth, not latency). Prints the gate's
-real output for each case, and writes its JUnit and markdown under --out.
+Each case is a sequential paired session (reports/gate/session.py, as `run_bench.py ab` runs it):
+ABBA launches, 7 per arm, then 4 more per arm while a unit is undecided, up to --launches.
+Case `aa`: control and candidate are the same local benchmark (2 ranks, MPI, shared memory); the
+gate must not fail. Case `fallback`: the candidate runs without shared memory (MPICH over TCP
+loopback), a real transport regression. Case `shaped`: two network-namespace hosts (the netns test
+bed); the candidate's launches run with host h2's link shaped by tc tbf, the control's without.
+Prints the gate's real output for each case, and writes its JUnit, markdown and JSON under --out.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,15 +34,29 @@ NETNS_BENCH = ["run", "--backend", "mpi", "--collectives", "all_reduce", "--size
                "-n", "40", "-w", "5", "--timeout", "120"]
 
 
-def abba(n: int) -> list[str]:
-    return (["ctrl", "cand", "cand", "ctrl"] * n)[: 2 * n]
+def session(out: Path, launch: Callable[[str, int], int], max_launches: int) -> int:
+    """The gate's sequential session with this launch function; returns the launches per arm."""
+    from reports.gate.rules import PairedRule
+    from reports.gate.session import Session
+
+    rule = PairedRule(max_launches=max_launches)
+    result = Session(out, rule, launch, log=lambda m: print("  " + m, flush=True)).run()
+    return result.launches["candidate"]
 
 
-def local_launch(arm: str, out: Path, env: dict | None = None) -> None:
+def local_launch(arm: str, out: Path, env: dict | None = None) -> int:
     mpiexec = Path(sys.executable).parent / "mpiexec"
     cmd = [str(mpiexec), "-n", "2", sys.executable, str(ROOT / "run_bench.py"), *BENCH, "--out", str(out / arm),
            "--tag", arm]
-    subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT, env=env)
+    return subprocess.run(cmd, capture_output=True, cwd=ROOT, env=env).returncode
+
+
+def run_gate(out: Path, name: str) -> tuple[int, str]:
+    cmd = [sys.executable, str(ROOT / "run_bench.py"), "gate", "--candidate", str(out / "candidate"), "--control",
+           str(out / "control"), "--junit", str(out / f"{name}.xml"), "--markdown", str(out / f"{name}.md"),
+           "--json", str(out / f"{name}.json"), "--annotations", "none"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    return proc.returncode, proc.stdout + proc.stderr
 
 
 def gate(out: Path, name: str) -> int:
@@ -50,45 +66,35 @@ def gate(out: Path, name: str) -> int:
     return code
 
 
-def run_gate(out: Path, name: str) -> tuple[int, str]:
-    cmd = [sys.executable, str(ROOT / "run_bench.py"), "gate", "--candidate", str(out / "cand"), "--control",
-           str(out / "ctrl"), "--junit", str(out / f"{name}.xml"), "--markdown", str(out / f"{name}.md"),
-           "--json", str(out / f"{name}.json"), "--annotations", "none"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
-    return proc.returncode, proc.stdout + proc.stderr
-
-
 def case_aa(n: int, out: Path) -> int:
     t0 = time.time()
-    for arm in abba(n):
-        local_launch(arm, out)
-    print(f"## aa: {n} + {n} launches, local, {time.time() - t0:.0f} s")
+    per_arm = session(out, lambda arm, i: local_launch(arm, out), n)
+    print(f"## aa: {per_arm} + {per_arm} launches, local, {time.time() - t0:.0f} s")
     return gate(out, "aa")
 
 
-def shaped_launches(n: int, out: Path, rate: str) -> None:
-    """n control launches and n candidate launches (h2 shaped), ABBA, on a fresh 2-host test bed."""
+def case_fallback(n: int, out: Path) -> int:
+    t0 = time.time()
+    tcp = dict(os.environ, MPIR_CVAR_NOLOCAL="1", UCX_TLS="tcp,self")
+    per_arm = session(out, lambda arm, i: local_launch(arm, out, tcp if arm == "candidate" else None), n)
+    print(f"## fallback: {per_arm} + {per_arm} launches, local, candidate without shared memory, "
+          f"{time.time() - t0:.0f} s")
+    return gate(out, "fallback")
+
+
+def shaped_launches(n: int, out: Path, rate: str) -> int:
+    """The session on a fresh 2-host test bed, candidate launches with h2 shaped; launches per arm."""
     from netns_testbed import testbed
 
     with testbed(2) as bed:
-        for arm in abba(n):
-            if arm == "cand":
+        def launch(arm: str, index: int) -> int:
+            if arm == "candidate":
                 bed.slow_host("h2", rate)
             else:
                 bed.unshape_host("h2")
-            proc = bed.mpirun(1, [*NETNS_BENCH, "--out", str(out / arm), "--tag", arm])
-            if proc.returncode:
-                raise RuntimeError(f"launch failed: {proc.stderr[-1500:]}")
+            return bed.mpirun(1, [*NETNS_BENCH, "--out", str(out / arm), "--tag", arm]).returncode
 
-
-def case_fallback(n: int, out: Path) -> int:
-    """The candidate loses shared memory (MPICH over UCX TCP loopback): a real transport fallback."""
-    t0 = time.time()
-    for arm in abba(n):
-        env = dict(os.environ, MPIR_CVAR_NOLOCAL="1", UCX_TLS="tcp,self") if arm == "cand" else None
-        local_launch(arm, out, env)
-    print(f"## fallback: {n} + {n} launches, local, candidate without shared memory, {time.time() - t0:.0f} s")
-    return gate(out, "fallback")
+        return session(out, launch, n)
 
 
 def case_shaped(n: int, out: Path, rate: str) -> int:
@@ -99,15 +105,15 @@ def case_shaped(n: int, out: Path, rate: str) -> int:
         print(f"## shaped: skipped ({why})")
         return -1
     t0 = time.time()
-    shaped_launches(n, out, rate)
-    print(f"## shaped: {n} + {n} launches, 2 netns hosts, candidate with h2 shaped to {rate}, "
+    per_arm = shaped_launches(n, out, rate)
+    print(f"## shaped: {per_arm} + {per_arm} launches, 2 netns hosts, candidate with h2 shaped to {rate}, "
           f"{time.time() - t0:.0f} s")
     return gate(out, "shaped")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--launches", type=int, default=7)
+    ap.add_argument("--launches", type=int, default=19, help="most launches per arm (the session starts at 7)")
     ap.add_argument("--cases", default="aa,fallback,shaped")
     ap.add_argument("--rate", default="1gbit")
     ap.add_argument("--out", type=Path, default=None)
@@ -115,11 +121,12 @@ def main() -> None:
     out = args.out or Path(tempfile.mkdtemp(prefix="fb-gate-real-"))
     print(f"# results under {out}")
     codes = {}
-    if "aa" in args.cases:
+    cases = args.cases.split(",")
+    if "aa" in cases:
         codes["aa"] = case_aa(args.launches, out / "aa")
-    if "fallback" in args.cases:
+    if "fallback" in cases:
         codes["fallback"] = case_fallback(args.launches, out / "fallback")
-    if "shaped" in args.cases:
+    if "shaped" in cases:
         codes["shaped"] = case_shaped(args.launches, out / "shaped", args.rate)
     print("# exit codes:", codes)
 

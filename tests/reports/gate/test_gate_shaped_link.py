@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.mpi, pytest.mark.slow,
 
 
 def test_shaped_link_fails_the_bandwidth_sizes(tmp_path):
-    real.shaped_launches(7, tmp_path, "1gbit")
+    assert real.shaped_launches(7, tmp_path, "1gbit") == 7  # max 7: one look
     code, text = real.run_gate(tmp_path, "shaped")
     assert code == 1, text
     doc = json.loads((tmp_path / "shaped.json").read_text())
