@@ -22,6 +22,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--seed", type=int, default=1000)
+    ap.add_argument("--fit", nargs="+", metavar="RUN", help="also run the main rows on a noise model fitted to "
+                    "these real launches of one allocation (e.g. an A/A arm)")
     args = ap.parse_args()
     k = 0.2 if args.quick else 1.0
     n = lambda full: max(100, int(full * k))  # noqa: E731
@@ -62,6 +64,20 @@ def main() -> None:
         f"{r['warned']}", "PASS >= 99 %, warning >= 95 %")
     r = acc.secondary(syn.Injection(slow_weight=0.40), n(500), s + 6, "shape", iterations=200)
     row("multimodal flip", "slow mode 10 % -> 40 %", r["trials"], f"shape warning {r['warned']}", ">= 95 %")
+    if args.fit:
+        from reports.gate.launches import read_launches
+
+        table, _, _ = read_launches(args.fit)
+        model, facts = syn.fit(table)
+        print(f"\nfitted from {facts['launches']} real launches ({facts['units']} units): launch SD "
+              f"{100 * facts['sigma_launch']:.2f} %, bad launches {facts['bad_launches']}, iteration SD "
+              f"{100 * facts['sigma_iter']:.2f} % (allocation SD set equal to the launch SD)")
+        for eff in (0.0, 0.05, 0.10):
+            t = n(2000)
+            r = acc.paired(model, syn.Injection(effect=eff), t, s + 20 + int(eff * 100))
+            row("fitted", f"+{eff:.0%}" if eff else "A/A", t, f"FAIL {100 * r['fail'] / t:.2f} %, PASS "
+                f"{100 * r['pass'] / t:.1f} %, inconclusive {100 * r['inconclusive'] / t:.1f} %, "
+                f"{r['mean_launches']:.1f} launches/arm", "")
     print()
     print("| rule (emulated) | A/A false fail | FAIL at +5 % | FAIL at +10 % |")
     print("|---|---:|---:|---:|")

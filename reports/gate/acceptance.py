@@ -15,10 +15,11 @@ from reports.gate import synthetic as syn
 RULE = rules.PairedRule()
 
 
-def paired(preset: str, inj: syn.Injection, trials: int, seed: int, sizes: int = 2,
+def paired(preset: str | syn.NoiseModel, inj: syn.Injection, trials: int, seed: int, sizes: int = 2,
            delta: float = 0.03) -> dict[str, float]:
     """Sequential paired sessions: verdict counts and the mean launches per arm."""
-    c, k = syn.simulate_arms(syn.PRESETS[preset], inj, trials, RULE.max_launches, sizes, seed)
+    model = syn.PRESETS[preset] if isinstance(preset, str) else preset
+    c, k = syn.simulate_arms(model, inj, trials, RULE.max_launches, sizes, seed)
     verdict, used = rules.sequential_paired(syn.band_scores(c), syn.band_scores(k), delta, RULE, seed)
     counts = Counter(verdict.tolist())
     return {"trials": trials, "fail": counts[rules.FAIL], "pass": counts[rules.PASS],

@@ -157,3 +157,39 @@ def launch_tables(units: int, sizes: int, n_per_arm: int, seed: int, model: Nois
         df["band"] = band_of(df["size_bytes"])
         out.append(df[COLUMNS])
     return out[0], out[1]
+
+
+def fit(table: Any, iterations: int = 200) -> tuple[NoiseModel, dict[str, float]]:
+    """A noise model fitted to real launches of one allocation (a launch table, e.g. an A/A arm).
+
+    Launch noise: robust SD of each unit's launch scores, median over units; a launch more than
+    max(3 SD, 5 %) above its unit's median counts as bad. Iteration noise: the interquartile width
+    of log times / 1.349. One allocation cannot show the allocation effect; paired mode cancels it,
+    so sigma_alloc is set to the launch SD (stated in the returned facts).
+    """
+    from reports.gate.launches import UNIT_KEYS
+
+    sds, bad, total = [], 0, 0
+    for _, unit in table.groupby(UNIT_KEYS, dropna=False):
+        sizes = sorted(set(unit["size_bytes"]))
+        p = unit.pivot_table(index="run_id", columns="size_bytes", values="log_median",
+                             aggfunc="first").reindex(columns=sizes).dropna()
+        if len(p) < 4:
+            continue
+        s = p.mean(axis=1).to_numpy()
+        dev = s - np.median(s)
+        sd = 1.4826 * float(np.median(np.abs(dev)))
+        flagged = dev > max(3 * sd, np.log1p(0.05))
+        sds.append(1.4826 * float(np.median(np.abs(dev[~flagged] - np.median(dev[~flagged])))))
+        bad += int(flagged.sum())
+        total += len(s)
+    if not sds:
+        raise ValueError("fit needs at least one unit with 4 or more launches")
+    width = (table["log_q75"] - table["log_q25"]).dropna()
+    sigma_launch = float(np.median(sds))
+    sigma_iter = float(np.median(width)) / 1.349 if len(width) else PRESETS["reference"].sigma_iter
+    model = replace(PRESETS["reference"], sigma_alloc=sigma_launch, sigma_launch=sigma_launch,
+                    p_bad=bad / total, sigma_iter=sigma_iter, iterations=iterations)
+    facts = {"units": len(sds), "launches": total, "bad_launches": bad, "sigma_launch": sigma_launch,
+             "sigma_iter": sigma_iter}
+    return model, facts

@@ -87,3 +87,13 @@ def test_same_inputs_same_verdicts():
     a = rules.decide_paired(c, k, 0.03, RULE, 42)
     b = rules.decide_paired(c, k, 0.03, RULE, 42)
     assert (a.verdict == b.verdict).all() and np.array_equal(a.lower, b.lower)
+
+
+def test_fit_recovers_the_launch_noise_of_synthetic_launches():
+    from reports.gate import synthetic as syn
+
+    model = syn.with_model("reference", sigma_launch=0.02, p_bad=0.0)
+    ctrl, _ = syn.launch_tables(12, 4, 15, seed=5, model=model)
+    fitted, facts = syn.fit(ctrl)
+    assert 0.013 < fitted.sigma_launch < 0.028 and facts["units"] == 12
+    assert 0.02 < fitted.sigma_iter < 0.06
