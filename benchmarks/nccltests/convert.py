@@ -61,6 +61,8 @@ def _point(log: ParsedLog, row: Row, half: Half, inplace: bool, n: int, hosts: O
     samples, timing, timer = _samples(half)
     if log.time_kind == "cputime":
         timing = "cputime"
+    elif timing == "nccl-tests" and int(log.params.get("graph", 0) or 0) > 0:
+        timing = "nccl-tests-graph"  # CUDA-graph launches: another timing mode, never gated against plain ones
     printed_factor = half.busbw / half.algbw if half.algbw else 0.0
     return PointRecord(
         collective=log.collective or "unknown", backend="nccl-tests", transport="nccl", device="cuda",

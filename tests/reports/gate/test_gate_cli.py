@@ -206,3 +206,23 @@ def test_markdown_stays_under_its_budget(launches):
 
 if sys.platform != "linux":  # pragma: no cover
     pytest.skip("mpiexec launches need Linux here", allow_module_level=True)
+
+
+def test_gate_reads_ingested_nccl_tests_logs_and_keeps_timing_modes_apart(tmp_path):
+    """Real H200 nccl-tests outputs: plain and CUDA-graph (-G) launches are different units."""
+    from tests.shared_data import H200
+
+    if not H200.is_dir():
+        pytest.skip("shared H200 outputs not present")
+    for name, files in (("a", ["all_reduce_default.txt", "all_reduce_json.txt", "all_reduce_graph.txt"]),
+                        ("b", ["all_reduce_periter.txt", "all_reduce.json"])):
+        proc = run_cli("ingest", *[str(H200 / f) for f in files], "--out", str(tmp_path / name))
+        assert proc.returncode == 0, proc.stderr
+    proc = run_cli("gate", "--candidate", str(tmp_path / "b"), "--control", str(tmp_path / "a"), "--json",
+                   str(tmp_path / "g.json"))
+    assert proc.returncode == 3, proc.stdout + proc.stderr  # 2-3 launches per arm: never enough to decide
+    units = json.loads((tmp_path / "g.json").read_text())["units"]
+    graph = [u for u in units if u["timing"] == "nccl-tests-graph"]
+    assert graph and all(u["verdict"] == "skipped" for u in graph)  # the candidate has no -G launch
+    plain = [u for u in units if u["timing"] == "nccl-tests" and u["verdict"] != "skipped"]
+    assert plain and all(u["n_control"] == 2 for u in plain)
