@@ -117,6 +117,15 @@ def _matched_units(ref: pd.DataFrame, cand: pd.DataFrame, units: list[dict], ref
         yield row, r, k
 
 
+def _noise(ctrl: pd.DataFrame, cp: pd.DataFrame, kp: pd.DataFrame) -> dict[str, float]:
+    """Where the noise is (Kalibera & Jones): between launches (robust SD of launch scores, per
+    arm) and within a launch (iteration SD from the interquartile width of log times)."""
+    width = (ctrl["log_q75"] - ctrl["log_q25"]).dropna()
+    return {"control_launch_sd_pct": 100 * stats.robust_sd(cp.mean(axis=1).to_numpy()),
+            "candidate_launch_sd_pct": 100 * stats.robust_sd(kp.mean(axis=1).to_numpy()),
+            "iteration_sd_pct": 100 * float(np.median(width)) / 1.349 if len(width) else float("nan")}
+
+
 def paired_units(ctrl: pd.DataFrame, cand: pd.DataFrame, deltas: Mapping[str, Delta],
                  rule: rules.PairedRule) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Control arm (or the baseline's launches) vs candidate launches, unit by unit."""
@@ -156,7 +165,7 @@ def paired_units(ctrl: pd.DataFrame, cand: pd.DataFrame, deltas: Mapping[str, De
                    p_improved=float(out.p_faster[0]),
                    baseline_us=float(np.exp(np.median(cp.mean(axis=1)))),
                    candidate_us=float(np.exp(np.median(kp.mean(axis=1)))),
-                   warnings="; ".join(_secondary(c, k, sizes, rule)))
+                   warnings="; ".join(_secondary(c, k, sizes, rule)), **_noise(c, cp, kp))
         units.append(row)
     return pd.DataFrame(units), pd.DataFrame(size_rows)
 

@@ -47,7 +47,12 @@ def gate_section(result: GateResult) -> dict[str, Any]:
         order = units.assign(_bad=~units["verdict"].isin([rules.FAIL, rules.INCONCLUSIVE]),
                              _e=-units.get("effect_pct", pd.Series(0.0, index=units.index)).fillna(0))
         for n, u in enumerate(order.sort_values(["_bad", "_e"]).to_dict("records")):
-            item = {"unit": u["unit"], "verdict": u["verdict"], "finding": unit_message(u, result.mode),
+            noise = ""
+            if pd.notna(u.get("control_launch_sd_pct", float("nan"))):
+                noise = (f"launch SD {u['control_launch_sd_pct']:.1f} % (control), "
+                         f"{u['candidate_launch_sd_pct']:.1f} % (candidate); "
+                         f"iteration SD {u['iteration_sd_pct']:.1f} %")
+            item = {"unit": u["unit"], "verdict": u["verdict"], "finding": unit_message(u, result.mode), "noise": noise,
                     "warnings": u.get("warnings") or "", "overlay": None, "effect": None}
             s = result.sizes[result.sizes["unit"] == u["unit"]] if not result.sizes.empty else pd.DataFrame()
             if n < MAX_FIGURES and not s.empty and u["verdict"] != "skipped":

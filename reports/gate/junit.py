@@ -54,7 +54,8 @@ def to_junit(result: GateResult) -> str:
                 case = ET.SubElement(suite, "testcase", classname=f"fabricbench.gate.{coll}", name=u["unit"])
                 props = ET.SubElement(case, "properties")
                 for key in ("verdict", "effect_pct", "ci_low_pct", "ci_high_pct", "p", "delta_pct", "n_control",
-                            "n_candidate", "baseline_us", "candidate_us", "golden_effect_pct", "warnings"):
+                            "n_candidate", "baseline_us", "candidate_us", "golden_effect_pct", "warnings",
+                            "control_launch_sd_pct", "candidate_launch_sd_pct", "iteration_sd_pct"):
                     v = u.get(key)
                     if v is not None and not (isinstance(v, float) and pd.isna(v)) and v != "":
                         ET.SubElement(props, "property", name=key, value=str(v))
