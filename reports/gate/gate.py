@@ -137,6 +137,10 @@ def run_gate(candidate: pd.DataFrame, cand_metas: dict[str, dict], baseline: Opt
         units, sizes = evaluate.history_units(base, baseline.golden, candidate, history, previous or {})
         result.launches["baseline_runs"] = len(window)
     result.units, result.sizes = units, sizes
+    if units.empty or (units["verdict"] == evaluate.SKIPPED).all():
+        result.invalid.append("no unit in common between the candidate and the "
+                              f"{'control arm' if mode == 'paired' else 'baseline'}: nothing was compared "
+                              "(different collectives, dtypes, sizes or timing modes?)")
     result.verdict, result.exit_code = fold(units, result.invalid)
     return result
 

@@ -226,3 +226,12 @@ def test_gate_reads_ingested_nccl_tests_logs_and_keeps_timing_modes_apart(tmp_pa
     assert graph and all(u["verdict"] == "skipped" for u in graph)  # the candidate has no -G launch
     plain = [u for u in units if u["timing"] == "nccl-tests" and u["verdict"] != "skipped"]
     assert plain and all(u["n_control"] == 2 for u in plain)
+
+
+def test_nothing_in_common_is_invalid_not_a_pass(launches, tmp_path):
+    other = tmp_path / "other"
+    proc = run_mpi(2, "run", "--backend", "mpi", "--collectives", "broadcast", "--sizes", "8", "-n", "20",
+                   "--out", str(other))
+    assert proc.returncode == 0, proc.stderr[-1500:]
+    gate = run_cli("gate", "--candidate", str(other), "--control", str(launches / "ctrl"))
+    assert gate.returncode == 4 and "nothing was compared" in gate.stdout
