@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from benchmarks.errors import ExitCode, UsageError
@@ -37,23 +38,23 @@ def main(args: Any) -> int:
         raise UsageError(f"baseline add: no run directories in {' '.join(args.runs)}")
     if problems:
         raise UsageError(f"baseline add: {problems[0]}")
-    state = "accepted"
-    existing = None
-    try:
-        existing = store.load(args.to)
-    except store.BaselineError:
-        pass
+    existing = store.load(args.to) if (Path(args.to) / store.MANIFEST).is_file() else None
     if existing is not None and existing.accepted and not args.rebaseline:
         result = run_gate(table, metas, existing)
+        units = result.units
+        warned = int(units["warned"].fillna(False).astype(bool).sum()) if "warned" in units.columns else 0
+        why = ""
         if result.exit_code in (int(ExitCode.FAILED), int(ExitCode.INVALID_ENV)):
             why = result.invalid[0] if result.invalid else f"{result.counts().get('fail', 0)} unit(s) fail the gate"
-            if not args.force:
-                raise UsageError(f"baseline add: only passing runs enter the window: {why} "
-                                 "(--force adds it anyway, logged; --rebaseline starts a new regime)")
-            state = "accepted"
+        elif warned:
+            why = f"{warned} unit(s) warn against the window"
+        if why and not args.force:
+            raise UsageError(f"baseline add: only passing runs enter the window: {why} "
+                             "(--force adds it anyway, logged; --rebaseline starts a new regime)")
+        if why:
             args.note = f"[forced past: {why}] {args.note}"
         print(f"gate against the window: {result.verdict}")
-    entry = store.add(args.to, table, metas, args.note, golden=args.golden, rebaseline=args.rebaseline, state=state)
+    entry = store.add(args.to, table, metas, args.note, golden=args.golden, rebaseline=args.rebaseline)
     print(f"added {entry['id']} ({len(entry['launches'])} launch(es)) to {args.to}")
     print(store.show(store.load(args.to)))
     return int(ExitCode.OK)
