@@ -177,23 +177,25 @@ def _centres(df: pd.DataFrame, sizes: list[int], by: str) -> pd.Series:
     return scores.groupby(level=0).median()
 
 
-def history_units(base: pd.DataFrame, golden_group: str, cand: pd.DataFrame, rule: rules.HistoryRule,
-                  previous: Mapping[str, int]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The candidate run (its launches) against the accepted window; `base` has a `group` column."""
+def history_units(base: pd.DataFrame, golden_group: str, window: list[str], cand: pd.DataFrame,
+                  rule: rules.HistoryRule, previous: Mapping[str, int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The candidate run (its launches) against the accepted window; `base` has a `group` column
+    (a baseline run id) and holds the window's runs and the golden run (in the window or not)."""
     units: list[dict] = []
     size_rows: list[dict] = []
     for row, b, k in _matched_units(base, cand, units, "baseline"):
         sizes = sorted(set(b["size_bytes"]) & set(k["size_bytes"]))
         centres = _centres(b, sizes, "group")
         cand_centre = float(_centres(k.assign(group="candidate"), sizes, "group").iloc[0])
-        window = centres.drop(golden_group, errors="ignore") if len(centres) > 1 else centres
+        in_window = centres[centres.index.isin(window)]
         golden = float(centres.get(golden_group, np.median(centres)))
-        out = rules.decide_history(window.to_numpy(), golden, cand_centre, rule, previous.get(row["unit"], 0))
-        row.update(sizes=len(sizes), n_control=int(len(centres)), n_candidate=int(k["run_id"].nunique()),
+        out = rules.decide_history(in_window.to_numpy(), golden, cand_centre, rule, previous.get(row["unit"], 0))
+        row.update(sizes=len(sizes), n_control=int(len(in_window)), n_candidate=int(k["run_id"].nunique()),
                    verdict=out.verdict, reason=out.reason, warned=out.warned, effect_pct=stats.pct(out.effect),
                    golden_effect_pct=stats.pct(out.golden_effect),
                    threshold_pct=stats.pct(out.threshold) if np.isfinite(out.threshold) else None,
-                   baseline_us=float(np.exp(np.median(window))), candidate_us=float(np.exp(cand_centre)),
+                   baseline_us=float(np.exp(np.median(in_window))) if len(in_window) else float("nan"),
+                   candidate_us=float(np.exp(cand_centre)),
                    improved=bool(out.effect < -np.log1p(rule.warn_change) and out.verdict == rules.PASS))
         wrong = pd.to_numeric(k["wrong"], errors="coerce").fillna(0).sum()
         if wrong > 0:

@@ -134,7 +134,7 @@ def run_gate(candidate: pd.DataFrame, cand_metas: dict[str, dict], baseline: Opt
     else:
         window = [r["id"] for r in baseline.window()]
         base = baseline.table[baseline.table["group"].isin(window + [baseline.golden])]
-        units, sizes = evaluate.history_units(base, baseline.golden, candidate, history, previous or {})
+        units, sizes = evaluate.history_units(base, baseline.golden, window, candidate, history, previous or {})
         result.launches["baseline_runs"] = len(window)
     result.units, result.sizes = units, sizes
     if units.empty or (units["verdict"] == evaluate.SKIPPED).all():

@@ -235,3 +235,23 @@ def test_nothing_in_common_is_invalid_not_a_pass(launches, tmp_path):
     assert proc.returncode == 0, proc.stderr[-1500:]
     gate = run_cli("gate", "--candidate", str(other), "--control", str(launches / "ctrl"))
     assert gate.returncode == 4 and "nothing was compared" in gate.stdout
+
+
+def test_historical_window_warns_then_confirms_and_refuses_warned_runs(launches, tmp_path):
+    """Five accepted runs (groups of real launches); a candidate 12 % slower warns (exit 3), is
+    refused by `baseline add`, and fails once a previous gate run warned too (2 of 3)."""
+    runs = sorted(p for p in (launches / "ctrl").iterdir() if (p / "run.json").exists())
+    base = tmp_path / "base"
+    for group in (runs[0:2], runs[2:4], runs[4:5], runs[5:6], runs[6:7]):
+        add = run_cli("baseline", "add", *map(str, group), "--to", str(base), "--note", "nightly")
+        assert add.returncode == 0, add.stderr
+    slow = _slowed_copy(launches / "cand", tmp_path / "slow", 1.12)
+    first = run_cli("gate", "--baseline", str(base), "--candidate", str(slow), "--json", str(tmp_path / "g1.json"))
+    assert first.returncode == 3, first.stdout + first.stderr
+    assert "confirm with another run" in first.stdout
+    refused = run_cli("baseline", "add", str(slow), "--to", str(base), "--note", "slower stack")
+    assert refused.returncode == 2 and "warn against the window" in refused.stderr
+    second = run_cli("gate", "--baseline", str(base), "--candidate", str(slow), "--previous", str(tmp_path / "g1.json"))
+    assert second.returncode == 1 and "warned in 2 of the last 3 runs" in second.stdout
+    same = run_cli("gate", "--baseline", str(base), "--candidate", str(launches / "cand"))
+    assert same.returncode == 0, same.stdout + same.stderr
