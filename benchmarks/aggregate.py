@@ -8,12 +8,14 @@ never averaged (Hoefler & Belli R3). Formulas: docs/formulas.md.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from benchmarks.iterations import median_ci
+
+if TYPE_CHECKING:  # pandas is for the loader; the ranks of a run never import it (start-up cost)
+    import pandas as pd
 
 SUMMARY_COLUMNS = [
     "collective", "backend", "device", "dtype", "redop", "inplace", "size_bytes", "count",
@@ -95,6 +97,8 @@ def summary_row(meta: Mapping[str, Any], it: Mapping[str, np.ndarray], busbw_fac
 
 def summary_frame(rows: list[dict]) -> pd.DataFrame:
     """Rows -> DataFrame with the contract columns first, extras after."""
+    import pandas as pd
+
     df = pd.DataFrame(rows)
     cols = [c for c in SUMMARY_COLUMNS + EXTRA_COLUMNS if c in df.columns]
     rest = [c for c in df.columns if c not in cols]

@@ -9,12 +9,14 @@ bandwidth spans both directions, so its peak is twice the one-way figure.
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-import pandas as pd
+if TYPE_CHECKING:  # preflight (on every rank at start-up) reads rows without pandas
+    import pandas as pd
 
 CATALOG = Path(__file__).resolve().parent.parent / "configs" / "instances.csv"
 # How many link directions a collective's busbw definition spans (docs/formulas.md).
@@ -26,7 +28,20 @@ NETWORK_SCOPE = {"all_to_all": "gpu", "sendrecv": "gpu", "p2p_latency": "gpu", "
 
 
 @lru_cache(maxsize=4)
+def catalog_row(instance_type: str, path: str = str(CATALOG)) -> Optional[dict[str, str]]:
+    """One catalog row as strings ('' where the catalog says unsourced), without pandas:
+    preflight runs on every rank at start-up, where importing pandas is measurable cost."""
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            if row["instance_type"] == instance_type:
+                return {k: ("" if v == "unsourced" else v) for k, v in row.items()}
+    return None
+
+
+@lru_cache(maxsize=4)
 def load_catalog(path: str = str(CATALOG)) -> pd.DataFrame:
+    import pandas as pd
+
     df = pd.read_csv(path, na_values=["unsourced"], keep_default_na=False)
     return df.set_index("instance_type", drop=False)
 
@@ -66,7 +81,7 @@ def peak_busbw(instance_type: Optional[str], nnodes: Optional[int], collective: 
     else:
         per_accel, gpus = row["internode_per_accel_Gbps"], int(row["accelerator_count"])
         source = str(row["src_internode"])
-        if pd.isna(per_accel):
+        if per_accel != per_accel:  # NaN: unsourced
             value, basis = float("nan"), "inter-node bandwidth unsourced"
         elif NETWORK_SCOPE.get(collective, "node") == "gpu":
             value = per_accel / 8.0
@@ -75,6 +90,6 @@ def peak_busbw(instance_type: Optional[str], nnodes: Optional[int], collective: 
         else:
             value = per_accel * gpus / 8.0
             basis = f"inter-node, all NICs of a node: {row['internode_network']}, {per_accel * gpus:g} Gbit/s / 8"
-    if pd.isna(value):
+    if value != value:  # NaN: unsourced
         return Peak(None, basis + " (unsourced)", source)
     return Peak(float(value) * mult, basis + (" x2 (both directions)" if mult != 1 else ""), source)

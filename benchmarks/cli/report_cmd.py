@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.errors import ExitCode, UsageError
-from benchmarks.results import find_run_dirs, load_runs
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -20,6 +19,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def diagnostics(runs: Any) -> dict[str, dict]:
     """Link-matrix diagnosis of every run that has pattern (pairwise/bisection/intra) points."""
     from benchmarks.cli.diagnose_cmd import rank_hosts
+    from benchmarks.results import load_runs
     from reports.diagnose import diagnose
 
     out = {}
@@ -35,6 +35,7 @@ def diagnostics(runs: Any) -> dict[str, dict]:
 
 def write_report(paths: list[str], out_path: str, title: str | None = None, gate: dict | None = None) -> str:
     """Runs -> the HTML file; returns the one-line account of what it holds."""
+    from benchmarks.results import find_run_dirs, load_runs
     from reports.analysis import enrich
     from reports.html import render
 

@@ -10,7 +10,6 @@ from typing import Any
 from benchmarks import table
 from benchmarks.aggregate import SUMMARY_COLUMNS
 from benchmarks.errors import ExitCode, UsageError
-from benchmarks.results import load_runs
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -20,6 +19,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: Any) -> int:
+    from benchmarks.results import load_runs
+
     runs = load_runs(args.runs)
     for problem in runs.problems:
         print(f"fabricbench: warning: {problem}", file=sys.stderr)

@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Optional
 
-import pandas as pd
-
-from reports.catalog import load_catalog
+from reports.catalog import catalog_row
 
 OK, WARNING, INVALID = "ok", "warning", "invalid"
 ORDER = {OK: 0, WARNING: 1, INVALID: 2}
@@ -19,15 +17,14 @@ Finding = tuple[str, str]
 
 
 def expectations(instance_type: Optional[str]) -> dict[str, Any]:
-    cat = load_catalog()
-    if not instance_type or instance_type not in cat.index:
+    row = catalog_row(instance_type) if instance_type else None
+    if row is None:
         return {}
-    row = cat.loc[instance_type]
-    network = str(row["internode_network"])
+    network = row["internode_network"]
     nics = row["internode_nic_count"]
-    return {"instance_type": instance_type, "gpus": int(row["accelerator_count"]),
+    return {"instance_type": instance_type, "gpus": int(float(row["accelerator_count"])),
             "efa": "EFA" in network, "ib": "InfiniBand" in network,
-            "nics": int(nics) if pd.notna(nics) else None, "gdr": str(row["gpudirect_rdma"]).startswith("yes"),
+            "nics": int(float(nics)) if nics else None, "gdr": str(row["gpudirect_rdma"]).startswith("yes"),
             "nvlink": "NVLink" in str(row["intra_node_fabric"])}
 
 

@@ -76,3 +76,20 @@ def test_mpi_uses_the_native_timer(sweep):
     assert set(summary["timer"]) == {expected}
     if backend == "mpi":
         assert meta["harness_floor_ns"]["native-c"] > 0
+
+
+def test_the_run_path_never_imports_pandas(tmp_path):
+    """Every rank imports what `run` needs and no more: pandas (~0.15 s per rank, and a measurable
+    effect on gloo small-message latency on small VMs, issue #2) belongs to the loader and reports."""
+    import subprocess
+    import sys
+
+    from tests.helpers import ROOT, base_env
+
+    proc = subprocess.run([sys.executable, "-X", "importtime", str(ROOT / "run_bench.py"), "run", "--backend",
+                           "mpi,torch", "--collectives", "all_reduce", "--sizes", "8", "-n", "5", "--out",
+                           str(tmp_path)], capture_output=True, text=True, env=base_env(), cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    assert "torch" in imported and "mpi4py" in imported  # the check sees the real imports
+    assert not imported & {"pandas", "scipy", "matplotlib", "jinja2"}
