@@ -125,10 +125,8 @@ def calibrate(table: pd.DataFrame, rule: PairedRule, what: str = "accepted runs"
     for band, g in table.groupby("band"):
         sds = []
         for _, unit in g.groupby([k for k in UNIT_KEYS if k != "band"], dropna=False):
-            sizes = sorted(set(unit["size_bytes"]))
-            p = unit.pivot_table(index=["group", "run_id"], columns="size_bytes", values="log_median",
-                                 aggfunc="first").reindex(columns=sizes).dropna()
-            groups = [s.to_numpy() for _, s in p.mean(axis=1).groupby(level=0)]
+            scores = evaluate.launch_scores(unit, index=["group", "run_id"])
+            groups = [s.to_numpy() for _, s in scores.groupby(level=0)]
             sd = evaluate.split_half_sd(groups, rule.initial_launches)
             if sd is not None:
                 sds.append(sd)

@@ -32,10 +32,16 @@ def seed_of(name: str) -> int:
     return int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
 
 
-def _pivot(df: pd.DataFrame, sizes: list[int], column: str = "log_median") -> pd.DataFrame:
+def _pivot(df: pd.DataFrame, sizes: list[int] | None = None, column: str = "log_median",
+           index: str | list[str] = "run_id") -> pd.DataFrame:
     """launches x sizes; launches that miss a size are dropped (a score needs every size)."""
-    p = df.pivot_table(index="run_id", columns="size_bytes", values=column, aggfunc="first")
-    return p.reindex(columns=sizes).dropna()
+    p = df.pivot_table(index=index, columns="size_bytes", values=column, aggfunc="first")
+    return p.reindex(columns=sorted(set(df["size_bytes"])) if sizes is None else sizes).dropna()
+
+
+def launch_scores(df: pd.DataFrame, sizes: list[int] | None = None, index: str | list[str] = "run_id") -> pd.Series:
+    """A unit's score per launch: the mean over its sizes (all of them by default) of the log median."""
+    return _pivot(df, sizes, index=index).mean(axis=1)
 
 
 def split_half_sd(scores_by_group: list[np.ndarray], per_arm: int, seed: int = 0, splits: int = 25) -> float | None:
@@ -172,9 +178,7 @@ def paired_units(ctrl: pd.DataFrame, cand: pd.DataFrame, deltas: Mapping[str, De
 
 def _centres(df: pd.DataFrame, sizes: list[int], by: str) -> pd.Series:
     """Per group (a baseline run = its launches), the median over launches of the band score."""
-    p = df.pivot_table(index=[by, "run_id"], columns="size_bytes", values="log_median", aggfunc="first")
-    scores = p.reindex(columns=sizes).dropna().mean(axis=1)
-    return scores.groupby(level=0).median()
+    return launch_scores(df, sizes, index=[by, "run_id"]).groupby(level=0).median()
 
 
 def history_units(base: pd.DataFrame, golden_group: str, window: list[str], cand: pd.DataFrame,

@@ -76,12 +76,12 @@ def fold(units: pd.DataFrame, invalid: list[str]) -> tuple[str, int]:
 
 def _golden_check(base: Baseline, table: pd.DataFrame) -> pd.Series:
     """Per unit: log effect of an arm against the golden reference run (NaN where not comparable)."""
-    g = base.table[base.table["group"] == base.golden]
+    golden = dict(list(base.table[base.table["group"] == base.golden].groupby(UNIT_KEYS, dropna=False)))
     out = {}
     for key, k in table.groupby(UNIT_KEYS, dropna=False):
-        ref = g
-        for col, val in zip(UNIT_KEYS, key, strict=True):
-            ref = ref[(ref[col] == val) | (ref[col].isna() & pd.isna(val))]
+        ref = golden.get(key)
+        if ref is None:
+            continue
         sizes = sorted(set(ref["size_bytes"]) & set(k["size_bytes"]))
         if not sizes:
             continue
@@ -97,15 +97,15 @@ def run_gate(candidate: pd.DataFrame, cand_metas: dict[str, dict], baseline: Opt
              previous: Optional[dict[str, int]] = None) -> GateResult:
     invalid = launch_problems(cand_metas, "candidate")
     cand_ctx = _arm_context(cand_metas, "candidate", invalid)
-    cand_treat = merged([fingerprint(m) for m in cand_metas.values()], "treatment")
-    cand_soft = merged([fingerprint(m) for m in cand_metas.values()], "soft")
+    cand_prints = [fingerprint(m) for m in cand_metas.values()]
+    cand_treat, cand_soft = merged(cand_prints, "treatment"), merged(cand_prints, "soft")
     notes: list[str] = []
     if control is not None:
         mode = "paired"
         invalid += launch_problems(ctrl_metas or {}, "control")
         ref_ctx = _arm_context(ctrl_metas or {}, "control", invalid)
-        ref_treat = merged([fingerprint(m) for m in (ctrl_metas or {}).values()], "treatment")
-        ref_soft = merged([fingerprint(m) for m in (ctrl_metas or {}).values()], "soft")
+        ctrl_prints = [fingerprint(m) for m in (ctrl_metas or {}).values()]
+        ref_treat, ref_soft = merged(ctrl_prints, "treatment"), merged(ctrl_prints, "soft")
     elif baseline is not None:
         mode = "historical"
         ref_ctx, ref_treat, ref_soft = baseline.context(), baseline.treatment(), {}

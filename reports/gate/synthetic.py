@@ -167,16 +167,14 @@ def fit(table: Any, iterations: int = 200) -> tuple[NoiseModel, dict[str, float]
     of log times / 1.349. One allocation cannot show the allocation effect; paired mode cancels it,
     so sigma_alloc is set to the launch SD (stated in the returned facts).
     """
+    from reports.gate.evaluate import launch_scores
     from reports.gate.launches import UNIT_KEYS
 
     sds, bad, total = [], 0, 0
     for _, unit in table.groupby(UNIT_KEYS, dropna=False):
-        sizes = sorted(set(unit["size_bytes"]))
-        p = unit.pivot_table(index="run_id", columns="size_bytes", values="log_median",
-                             aggfunc="first").reindex(columns=sizes).dropna()
-        if len(p) < 4:
+        s = launch_scores(unit).to_numpy()
+        if len(s) < 4:
             continue
-        s = p.mean(axis=1).to_numpy()
         dev = s - np.median(s)
         sd = 1.4826 * float(np.median(np.abs(dev)))
         flagged = dev > max(3 * sd, np.log1p(0.05))
