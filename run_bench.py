@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""fabricbench entry point: `python run_bench.py run|summary ...` (see --help)."""
+"""fabricbench from a checkout: `python run_bench.py run|summary|report ...` (see --help).
+
+Installed, the same CLI is the `fabricbench` command (or `python -m fabricbench`).
+"""
 
 import sys
 
-from benchmarks.cli.main import main
+from fabricbench.cli.main import main
 
 if __name__ == "__main__":
     sys.exit(main())

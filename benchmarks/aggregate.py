@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from benchmarks.iterations import median_ci
+from fabricbench.benchmarks.iterations import median_ci
 
 if TYPE_CHECKING:  # pandas is for the loader; the ranks of a run never import it (start-up cost)
     import pandas as pd

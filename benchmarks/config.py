@@ -15,11 +15,11 @@ from typing import Any, Optional
 
 import yaml
 
-from benchmarks.errors import ConfigError
-from benchmarks.sizes import parse_size, sweep
-from collectives import registry
-from collectives.data import REDOPS
-from collectives.dtypes import get_dtype
+from fabricbench.benchmarks.errors import ConfigError
+from fabricbench.benchmarks.sizes import parse_size, sweep
+from fabricbench.collectives import registry
+from fabricbench.collectives.data import REDOPS
+from fabricbench.collectives.dtypes import get_dtype
 
 TIMING_MODES = ("auto", "iter", "batch", "graph")
 DEVICES = ("cpu", "cuda")

@@ -14,24 +14,24 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from benchmarks import environment, faults, instance, table
-from benchmarks.aggregate import per_iteration, summary_row
-from benchmarks.config import RunConfig
-from benchmarks.errors import ExitCode, InvalidEnvironment, UsageError
-from benchmarks.launcher import Rendezvous, Topology, store_client
-from benchmarks.patterns import schedule
-from benchmarks.point import Case, run_point
-from benchmarks.preflight import nccl_debug
-from benchmarks.preflight.run import from_nccl_info, preflight
-from benchmarks.records import PointRecord, RunWriter, new_run_id
-from benchmarks.sizes import format_size
-from benchmarks.timing import host_floor_ns
-from benchmarks.watchdog import ProgressBoard, Watchdog
-from collectives import registry
-from collectives.backends import BackendUnavailable, backend_class
-from collectives.data import REDOPS
-from collectives.dtypes import get_dtype
-from collectives.spec import Context
+from fabricbench.benchmarks import environment, faults, instance, table
+from fabricbench.benchmarks.aggregate import per_iteration, summary_row
+from fabricbench.benchmarks.config import RunConfig
+from fabricbench.benchmarks.errors import ExitCode, InvalidEnvironment, UsageError
+from fabricbench.benchmarks.launcher import Rendezvous, Topology, store_client
+from fabricbench.benchmarks.patterns import schedule
+from fabricbench.benchmarks.point import Case, run_point
+from fabricbench.benchmarks.preflight import nccl_debug
+from fabricbench.benchmarks.preflight.run import from_nccl_info, preflight
+from fabricbench.benchmarks.records import PointRecord, RunWriter, new_run_id
+from fabricbench.benchmarks.sizes import format_size
+from fabricbench.benchmarks.timing import host_floor_ns
+from fabricbench.benchmarks.watchdog import ProgressBoard, Watchdog
+from fabricbench.collectives import registry
+from fabricbench.collectives.backends import BackendUnavailable, backend_class
+from fabricbench.collectives.data import REDOPS
+from fabricbench.collectives.dtypes import get_dtype
+from fabricbench.collectives.spec import Context
 
 INCOMPLETE_REASON = "the run did not finish: still running, or stopped before it could record its end"
 
@@ -123,7 +123,7 @@ class Engine:
         environ = dict(os.environ)
         floors = {"python": host_floor_ns(self.topo.comm.Barrier)}
         if "mpi" in backends:
-            from collectives.backends import native_loop
+            from fabricbench.collectives.backends import native_loop
 
             native = native_loop.harness_floor_ns(backends["mpi"].comm)
             floors["native-c"] = native

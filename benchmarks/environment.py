@@ -16,11 +16,13 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Optional
 
+import fabricbench
+from fabricbench.benchmarks.model.resources import checkout_root
+
 CAPTURED_PREFIXES = ("NCCL_", "FI_", "UCX_", "OMPI_", "CUDA_", "MPICH_", "MPIR_", "I_MPI_",
                      "TORCH_NCCL_", "SLURM_JOB", "FABRICBENCH_", "OMP_NUM_THREADS", "LD_LIBRARY_PATH")
 SECRET_MARKERS = ("KEY", "SECRET", "TOKEN", "PASSWORD", "CREDENTIAL", "PASSWD", "AUTH")
 REDACTED = "<redacted>"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def is_secret_name(name: str) -> bool:
@@ -68,7 +70,11 @@ def _read(path: Path) -> Optional[str]:
         return None
 
 
-def git_revision(root: Path = PROJECT_ROOT) -> Optional[str]:
+def git_revision(root: Optional[Path] = None) -> Optional[str]:
+    """The checkout's revision (with -dirty); None for an installed wheel, which has its version."""
+    root = root or checkout_root()
+    if root is None:
+        return None
     try:
         out = subprocess.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
                              capture_output=True, text=True, timeout=5)
@@ -83,7 +89,7 @@ def git_revision(root: Path = PROJECT_ROOT) -> Optional[str]:
 
 def versions() -> dict[str, Any]:
     out: dict[str, Any] = {"python": platform.python_version(), "platform": platform.platform(),
-                           "fabricbench": git_revision()}
+                           "fabricbench": git_revision() or fabricbench.__version__}
     for mod in ("numpy", "torch", "mpi4py"):
         m = sys.modules.get(mod)
         if m is not None:

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Optional
 
-from benchmarks.sizes import parse_size
+from fabricbench.benchmarks.sizes import parse_size
 
 ENV = "FABRICBENCH_FAULT"
 

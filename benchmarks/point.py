@@ -13,12 +13,12 @@ from typing import Any, Optional
 
 import numpy as np
 
-from benchmarks.iterations import StopPolicy
-from benchmarks.timing import HOST_TIMERS, TimedOp
-from collectives.backends.base import Backend
-from collectives.data import SENTINEL, Redop, count_wrong
-from collectives.dtypes import DType
-from collectives.spec import Buffers, CollectiveSpec, Context
+from fabricbench.benchmarks.iterations import StopPolicy
+from fabricbench.benchmarks.timing import HOST_TIMERS, TimedOp
+from fabricbench.collectives.backends.base import Backend
+from fabricbench.collectives.data import SENTINEL, Redop, count_wrong
+from fabricbench.collectives.dtypes import DType
+from fabricbench.collectives.spec import Buffers, CollectiveSpec, Context
 
 CHECK_CHUNK = 1 << 24  # elements compared per step, to bound host memory on huge buffers
 

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
-from benchmarks.environment import scrub_obj
+from fabricbench.benchmarks.environment import scrub_obj
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -107,7 +107,7 @@ class RunWriter:
 
     def append_summary_row(self, row: dict[str, Any]) -> None:
         """One summary line per completed size (a rewrite per size would be quadratic in long sweeps)."""
-        from benchmarks.aggregate import EXTRA_COLUMNS, SUMMARY_COLUMNS
+        from fabricbench.benchmarks.aggregate import EXTRA_COLUMNS, SUMMARY_COLUMNS
 
         path = self.dir / SUMMARY_FILE
         new = not path.exists()

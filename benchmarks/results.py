@@ -21,9 +21,9 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
-from benchmarks.aggregate import per_iteration, summary_frame, summary_row
-from benchmarks.errors import UsageError
-from benchmarks.records import RUN_FILE, SAMPLES_FILE
+from fabricbench.benchmarks.aggregate import per_iteration, summary_frame, summary_row
+from fabricbench.benchmarks.errors import UsageError
+from fabricbench.benchmarks.records import RUN_FILE, SAMPLES_FILE
 
 
 class ResultsError(UsageError):

@@ -5,7 +5,7 @@ use ``collectives.registry.get(name)``.
 """
 
 # isort: off  (registration order is the sweep order)
-from collectives import (
+from fabricbench.collectives import (
     all_gather,  # noqa: F401
     all_reduce,  # noqa: F401
     all_to_all,  # noqa: F401
@@ -17,6 +17,6 @@ from collectives import (
 )
 
 # isort: on
-from collectives.registry import all_specs, get, names
+from fabricbench.collectives.registry import all_specs, get, names
 
 __all__ = ["all_specs", "get", "names"]

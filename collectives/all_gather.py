@@ -1,8 +1,8 @@
 """all_gather: every rank ends with every rank's chunk, in rank order."""
 
-from collectives.data import pattern
-from collectives.registry import register
-from collectives.spec import CollectiveSpec, Counts, ring_factor, split_count
+from fabricbench.collectives.data import pattern
+from fabricbench.collectives.registry import register
+from fabricbench.collectives.spec import CollectiveSpec, Counts, ring_factor, split_count
 
 
 def _counts(size_bytes: int, elem: int, n: int) -> Counts:

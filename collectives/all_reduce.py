@@ -1,7 +1,7 @@
 """all_reduce: every rank ends with the reduction of all inputs."""
 
-from collectives.registry import register
-from collectives.spec import CollectiveSpec, whole_counts
+from fabricbench.collectives.registry import register
+from fabricbench.collectives.spec import CollectiveSpec, whole_counts
 
 SPEC = register(
     CollectiveSpec(

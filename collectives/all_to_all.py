@@ -1,8 +1,8 @@
 """all_to_all: rank r sends its chunk p to rank p and receives chunk r of every rank."""
 
-from collectives.data import pattern
-from collectives.registry import register
-from collectives.spec import CollectiveSpec, Counts, ring_factor, split_count
+from fabricbench.collectives.data import pattern
+from fabricbench.collectives.registry import register
+from fabricbench.collectives.spec import CollectiveSpec, Counts, ring_factor, split_count
 
 
 def _counts(size_bytes: int, elem: int, n: int) -> Counts:

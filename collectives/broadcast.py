@@ -1,8 +1,8 @@
 """broadcast: the root's buffer is copied to every rank."""
 
-from collectives.data import pattern
-from collectives.registry import register
-from collectives.spec import CollectiveSpec, unit_factor, whole_counts
+from fabricbench.collectives.data import pattern
+from fabricbench.collectives.registry import register
+from fabricbench.collectives.spec import CollectiveSpec, unit_factor, whole_counts
 
 SPEC = register(
     CollectiveSpec(

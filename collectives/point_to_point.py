@@ -6,9 +6,9 @@ small acknowledgement (osu_bw); bidirectional bandwidth streams a window both wa
 (osu_bibw). Ranks outside the pair stay idle and only join the timing barrier.
 """
 
-from collectives.data import pattern
-from collectives.registry import register
-from collectives.spec import CollectiveSpec, whole_counts
+from fabricbench.collectives.data import pattern
+from fabricbench.collectives.registry import register
+from fabricbench.collectives.spec import CollectiveSpec, whole_counts
 
 
 def _peer(ctx) -> int:

@@ -1,7 +1,7 @@
 """reduce: the root ends with the reduction of all inputs."""
 
-from collectives.registry import register
-from collectives.spec import CollectiveSpec, unit_factor, whole_counts
+from fabricbench.collectives.registry import register
+from fabricbench.collectives.spec import CollectiveSpec, unit_factor, whole_counts
 
 SPEC = register(
     CollectiveSpec(

@@ -1,7 +1,7 @@
 """reduce_scatter: rank r ends with chunk r of the reduction of all inputs."""
 
-from collectives.registry import register
-from collectives.spec import CollectiveSpec, Counts, ring_factor, split_count
+from fabricbench.collectives.registry import register
+from fabricbench.collectives.spec import CollectiveSpec, Counts, ring_factor, split_count
 
 
 def _counts(size_bytes: int, elem: int, n: int) -> Counts:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collectives.spec import CollectiveSpec
+from fabricbench.collectives.spec import CollectiveSpec
 
 _SPECS: dict[str, CollectiveSpec] = {}
 # Spellings users bring from nccl-tests binaries, MPI and OSU.

@@ -1,8 +1,8 @@
 """sendrecv: a ring shift; rank r sends to r+1 and receives from r-1, all at once."""
 
-from collectives.data import pattern
-from collectives.registry import register
-from collectives.spec import CollectiveSpec, unit_factor, whole_counts
+from fabricbench.collectives.data import pattern
+from fabricbench.collectives.registry import register
+from fabricbench.collectives.spec import CollectiveSpec, unit_factor, whole_counts
 
 
 def _launch(be, b, ctx):

@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from collectives.data import Redop
+from fabricbench.collectives.data import Redop
 
 
 @dataclass(frozen=True)

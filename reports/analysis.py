@@ -14,7 +14,7 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from reports.catalog import cloud_of, family_of, load_catalog, peak_busbw
+from fabricbench.reports.catalog import cloud_of, family_of, load_catalog, peak_busbw
 
 KEY = ["run_id", "collective", "backend", "device", "dtype", "redop", "inplace"]
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Optional
+
+from fabricbench.benchmarks.model.resources import CATALOG
 
 if TYPE_CHECKING:  # preflight (on every rank at start-up) reads rows without pandas
     import pandas as pd
 
-CATALOG = Path(__file__).resolve().parent.parent / "configs" / "instances.csv"
 # How many link directions a collective's busbw definition spans (docs/formulas.md).
 DIRECTIONS = {"p2p_bibw": 2.0}
 # Across nodes, what bounds busbw (docs/peaks.md): ring/tree collectives spread their channels

@@ -12,12 +12,12 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.aggregate import bandwidth_gbps
-from benchmarks.errors import UsageError
-from benchmarks.results import find_run_dirs, load_runs, read_run_meta
-from benchmarks.sizes import format_size
-from reports.catalog import family_of
-from reports.gate.fingerprint import digest, fingerprint
+from fabricbench.benchmarks.aggregate import bandwidth_gbps
+from fabricbench.benchmarks.errors import UsageError
+from fabricbench.benchmarks.results import find_run_dirs, load_runs, read_run_meta
+from fabricbench.benchmarks.sizes import format_size
+from fabricbench.reports.catalog import family_of
+from fabricbench.reports.gate.fingerprint import digest, fingerprint
 
 
 def export(paths: list[str]) -> dict[str, Any]:

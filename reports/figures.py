@@ -18,8 +18,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from benchmarks.sizes import format_size  # noqa: E402
-from reports.analysis import busbw_band  # noqa: E402
+from fabricbench.benchmarks.sizes import format_size  # noqa: E402
+from fabricbench.reports.analysis import busbw_band  # noqa: E402
 
 plt.rcParams.update({"svg.fonttype": "none", "font.size": 9, "axes.grid": True, "grid.alpha": 0.3,
                      "figure.dpi": 100, "svg.hashsalt": "fabricbench"})

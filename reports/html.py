@@ -13,8 +13,8 @@ from typing import Optional
 import jinja2
 import pandas as pd
 
-from benchmarks.sizes import format_size
-from reports import analysis, figures
+from fabricbench.benchmarks.sizes import format_size
+from fabricbench.reports import analysis, figures
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TABLE_COLUMNS = ["size_bytes", "count", "dtype", "redop", "inplace", "nranks", "iterations", "time_us_median",

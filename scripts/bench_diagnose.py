@@ -12,8 +12,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.patterns.schedule import both_directions, node_pairs_to_ranks, round_robin  # noqa: E402
-from reports.diagnose import diagnose_links  # noqa: E402
+from fabricbench.benchmarks.patterns.schedule import both_directions, node_pairs_to_ranks, round_robin  # noqa: E402
+from fabricbench.reports.diagnose import diagnose_links  # noqa: E402
 
 
 def main(n: int = 1024) -> None:

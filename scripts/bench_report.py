@@ -23,8 +23,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.records import PointRecord, RunWriter  # noqa: E402
-from collectives import registry  # noqa: E402
+from fabricbench.benchmarks.records import PointRecord, RunWriter  # noqa: E402
+from fabricbench.collectives import registry  # noqa: E402
 
 TYPES = ["p5.48xlarge", "Standard_ND96isr_H100_v5", "a3-megagpu-8g", "p4d.24xlarge", "unknown"]
 COLLECTIVES = ["all_reduce", "all_gather", "reduce_scatter", "all_to_all"]
@@ -55,9 +55,9 @@ def generate(out: Path, rows: int, runs: int = 10, ranks: int = 2) -> None:
 def measure(results: Path, html: Path) -> None:
     """In a fresh process: the timed pipeline, then peak RSS."""
     t0 = time.perf_counter()
-    from benchmarks.results import load_runs
-    from reports.analysis import enrich
-    from reports.html import render
+    from fabricbench.benchmarks.results import load_runs
+    from fabricbench.reports.analysis import enrich
+    from fabricbench.reports.html import render
 
     runs = load_runs([results])
     t_load = time.perf_counter() - t0

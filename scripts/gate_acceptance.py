@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reports.gate import acceptance as acc  # noqa: E402
-from reports.gate import synthetic as syn  # noqa: E402
+from fabricbench.reports.gate import acceptance as acc  # noqa: E402
+from fabricbench.reports.gate import synthetic as syn  # noqa: E402
 
 
 def main() -> None:
@@ -65,7 +65,7 @@ def main() -> None:
     r = acc.secondary(syn.Injection(slow_weight=0.40), n(500), s + 6, "shape", iterations=200)
     row("multimodal flip", "slow mode 10 % -> 40 %", r["trials"], f"shape warning {r['warned']}", ">= 95 %")
     if args.fit:
-        from reports.gate.launches import read_launches
+        from fabricbench.reports.gate.launches import read_launches
 
         table, _, _ = read_launches(args.fit)
         model, facts = syn.fit(table)

@@ -36,8 +36,8 @@ NETNS_BENCH = ["run", "--backend", "mpi", "--collectives", "all_reduce", "--size
 
 def session(out: Path, launch: Callable[[str, int], int], max_launches: int) -> int:
     """The gate's sequential session with this launch function; returns the launches per arm."""
-    from reports.gate.rules import PairedRule
-    from reports.gate.session import Session
+    from fabricbench.reports.gate.rules import PairedRule
+    from fabricbench.reports.gate.session import Session
 
     rule = PairedRule(max_launches=max_launches)
     result = Session(out, rule, launch, log=lambda m: print("  " + m, flush=True)).run()

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from benchmarks.cli.main import build_parser
-from benchmarks.config import build_config, load_yaml
-from reports.catalog import load_catalog, peak_busbw
+from fabricbench.benchmarks.config import build_config, load_yaml
+from fabricbench.cli.main import build_parser
+from fabricbench.reports.catalog import load_catalog, peak_busbw
 from tests.helpers import ROOT
 
 PRESETS = sorted((ROOT / "configs" / "presets").glob("*.yaml"))
@@ -66,7 +66,7 @@ def test_examples_are_well_formed_and_parse_with_our_cli():
             args = parser.parse_args(argv)  # raises (UsageError) on anything our CLI would refuse
             seen.add(args.command)
             if args.command == "run":
-                from benchmarks.cli.run_cmd import resolve_config
+                from fabricbench.cli.run_cmd import resolve_config
 
                 assert resolve_config(args).instance_type == "p5.48xlarge"
     assert seen == {"preflight", "run", "report"}

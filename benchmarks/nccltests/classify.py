@@ -14,8 +14,8 @@ import re
 from pathlib import Path
 from typing import Optional
 
-from benchmarks.nccltests import model
-from benchmarks.nccltests.model import ParsedLog, Row
+from fabricbench.benchmarks.nccltests import model
+from fabricbench.benchmarks.nccltests.model import ParsedLog, Row
 
 # nccl-tests program -> our collective and the shape of its busbw factor
 PROGRAMS = {
@@ -50,7 +50,7 @@ def identify_collective(log: ParsedLog, explicit: Optional[str] = None) -> str:
 def precision(h: model.Half) -> tuple[float, float]:
     """(time, bandwidth) half units of the printed digits, computed on first use."""
     if h.time_halfunit is None or h.bw_halfunit is None:
-        from benchmarks.nccltests.logtext import halfunit
+        from fabricbench.benchmarks.nccltests.logtext import halfunit
 
         t, alg, bus = h.printed
         h.time_halfunit = halfunit(t) if t else 1e-9

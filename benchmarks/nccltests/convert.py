@@ -12,12 +12,12 @@ from __future__ import annotations
 import time
 from typing import Any, Optional
 
-from benchmarks.aggregate import per_iteration, summary_frame, summary_row
-from benchmarks.nccltests import model
-from benchmarks.nccltests.model import Half, ParsedLog, Row
-from benchmarks.records import PointRecord, RunWriter, new_run_id
-from collectives import registry
-from collectives.dtypes import get_dtype
+from fabricbench.benchmarks.aggregate import per_iteration, summary_frame, summary_row
+from fabricbench.benchmarks.nccltests import model
+from fabricbench.benchmarks.nccltests.model import Half, ParsedLog, Row
+from fabricbench.benchmarks.records import PointRecord, RunWriter, new_run_id
+from fabricbench.collectives import registry
+from fabricbench.collectives.dtypes import get_dtype
 
 STATUS = {model.OK: "ok", model.TRUNCATED: "incomplete", model.HANG: "incomplete", model.ERROR: "failed",
           model.WRONG_DATA: "failed", model.INCONSISTENT: "ok", model.NOT_A_TABLE: "failed"}
@@ -123,7 +123,7 @@ def write_run(log: ParsedLog, out_dir: str, instance_type: Optional[str] = None,
     meta = run_meta(log, run_id, instance_type, command)
     meta["nccl_info"] = info or {}
     meta.update(extra_meta or {})
-    from benchmarks.preflight.run import from_nccl_info  # late: preflight imports the catalog
+    from fabricbench.benchmarks.preflight.run import from_nccl_info  # late: preflight imports the catalog
 
     meta["preflight"] = from_nccl_info(info or {}, instance_type, meta.get("nnodes"))
     meta["points_completed"] = len(rows)

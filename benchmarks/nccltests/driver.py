@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Optional
 
-from benchmarks.errors import UsageError
+from fabricbench.benchmarks.errors import UsageError
 
 # Exit codes of `run_bench.py nccl-tests`, by outcome (docs: README).
 OUTCOMES = {"ok": 0, "wrong_data": 1, "usage": 2, "timeout": 3, "hang": 3, "nccl_failure": 5, "missing": 6,

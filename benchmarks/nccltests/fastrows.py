@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from benchmarks.nccltests.model import Half, Row
+from fabricbench.benchmarks.nccltests.model import Half, Row
 
 TYPES = {"int8", "uint8", "int32", "uint32", "int64", "uint64", "half", "float", "double", "bfloat16",
          "f8e4m3", "f8e5m2", "char", "int", "uint", "float16", "float32", "float64", "fp8_e4m3", "fp8_e5m2"}

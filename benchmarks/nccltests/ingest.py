@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from benchmarks.errors import UsageError
-from benchmarks.nccltests.classify import classify
-from benchmarks.nccltests.logjson import JsonLogError, parse_json
-from benchmarks.nccltests.logtext import parse_text
-from benchmarks.nccltests.model import ParsedLog
-from benchmarks.nccltests.ncclinfo import parse_info
+from fabricbench.benchmarks.errors import UsageError
+from fabricbench.benchmarks.nccltests.classify import classify
+from fabricbench.benchmarks.nccltests.logjson import JsonLogError, parse_json
+from fabricbench.benchmarks.nccltests.logtext import parse_text
+from fabricbench.benchmarks.nccltests.model import ParsedLog
+from fabricbench.benchmarks.nccltests.ncclinfo import parse_info
 
 MAX_BYTES = 1 << 30
 

@@ -12,8 +12,8 @@ import json
 import math
 from typing import Any, Optional
 
-from benchmarks.nccltests.classify import PROGRAMS
-from benchmarks.nccltests.model import Device, Half, ParsedLog, Row
+from fabricbench.benchmarks.nccltests.classify import PROGRAMS
+from fabricbench.benchmarks.nccltests.model import Device, Half, ParsedLog, Row
 
 
 class JsonLogError(ValueError):

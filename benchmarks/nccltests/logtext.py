@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from benchmarks.nccltests.fastrows import REDOPS, TYPES, number, quick_rows, wrong_token
-from benchmarks.nccltests.model import Device, Half, ParsedLog, Row
+from fabricbench.benchmarks.nccltests.fastrows import REDOPS, TYPES, number, quick_rows, wrong_token
+from fabricbench.benchmarks.nccltests.model import Device, Half, ParsedLog, Row
 
 # Launcher prefixes: srun --label '0: ', Open MPI --tag-output '[1,0]<stdout>:', pdsh 'host: ',
 # MPICH/Intel -l '[0] ' at the start of a line.

@@ -9,8 +9,8 @@ import subprocess
 from pathlib import Path
 from typing import Any, Optional
 
-from benchmarks.instance import detect
-from benchmarks.preflight import sysfs, tools
+from fabricbench.benchmarks.instance import detect
+from fabricbench.benchmarks.preflight import sysfs, tools
 
 OFI_PATHS = ("/opt/amazon/ofi-nccl/lib", "/opt/aws-ofi-nccl/lib")
 EFA_INSTALLED = Path("/opt/amazon/efa_installed_packages")

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Optional
 
-from benchmarks.nccltests.ncclinfo import parse_info
+from fabricbench.benchmarks.nccltests.ncclinfo import parse_info
 
 
 def enable(cfg: Any) -> Optional[str]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from benchmarks.preflight.gather import host_facts
-from benchmarks.preflight.verdict import expectations, host_findings, judge, transport_findings
+from fabricbench.benchmarks.preflight.gather import host_facts
+from fabricbench.benchmarks.preflight.verdict import expectations, host_findings, judge, transport_findings
 
 
 def preflight(topo: Any, device: str, instance_type: Optional[str], nccl_info: Optional[dict] = None) -> dict:

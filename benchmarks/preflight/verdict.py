@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Optional
 
-from reports.catalog import catalog_row
+from fabricbench.reports.catalog import catalog_row
 
 OK, WARNING, INVALID = "ok", "warning", "invalid"
 ORDER = {OK: 0, WARNING: 1, INVALID: 2}

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import importlib
 
-from collectives.backends.base import Backend, BackendUnavailable, Unsupported
+from fabricbench.collectives.backends.base import Backend, BackendUnavailable, Unsupported
 
 # name -> (module, class). Modules are imported lazily: torch is heavy and CUDA may be absent.
 _BACKENDS = {
-    "mpi": ("collectives.backends.mpi_backend", "MpiBackend"),
-    "torch": ("collectives.backends.torch_backend", "TorchBackend"),
+    "mpi": ("fabricbench.collectives.backends.mpi_backend", "MpiBackend"),
+    "torch": ("fabricbench.collectives.backends.torch_backend", "TorchBackend"),
 }
 
 

@@ -13,8 +13,8 @@ from typing import Any, Optional
 
 import numpy as np
 
-from collectives.dtypes import DType
-from collectives.spec import Buffers, CollectiveSpec, Context
+from fabricbench.collectives.dtypes import DType
+from fabricbench.collectives.spec import Buffers, CollectiveSpec, Context
 
 
 class BackendUnavailable(RuntimeError):

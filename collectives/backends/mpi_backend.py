@@ -12,9 +12,9 @@ from typing import Any, Optional
 
 import numpy as np
 
-from collectives.backends.base import Backend, BackendUnavailable, Pair
-from collectives.dtypes import DType
-from collectives.spec import Buffers, CollectiveSpec, Context
+from fabricbench.collectives.backends.base import Backend, BackendUnavailable, Pair
+from fabricbench.collectives.dtypes import DType
+from fabricbench.collectives.spec import Buffers, CollectiveSpec, Context
 
 ALIGNMENT = 64
 
@@ -161,7 +161,7 @@ class MpiBackend(Backend):
     # -- timing -----------------------------------------------------------------------------
     def make_timer(self, op: Any, spec: CollectiveSpec, bufs: Buffers, ctx: Context,
                    dtype: DType, mode: str, batch_ops: int) -> Any:
-        from collectives.backends.native_loop import native_timer
+        from fabricbench.collectives.backends.native_loop import native_timer
 
         return native_timer(self, spec, bufs, ctx, dtype, mode, batch_ops)
 

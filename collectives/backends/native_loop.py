@@ -18,7 +18,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from collectives.spec import Buffers, CollectiveSpec, Context
+from fabricbench.collectives.spec import Buffers, CollectiveSpec, Context
 
 SOURCE = Path(__file__).with_name("native") / "fb_loop.c"
 ABI_VERSION = 2

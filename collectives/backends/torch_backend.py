@@ -14,9 +14,9 @@ from typing import Any, Optional
 
 import numpy as np
 
-from collectives.backends.base import Backend, BackendUnavailable, Pair
-from collectives.dtypes import DType
-from collectives.spec import Buffers, CollectiveSpec, Context
+from fabricbench.collectives.backends.base import Backend, BackendUnavailable, Pair
+from fabricbench.collectives.dtypes import DType
+from fabricbench.collectives.spec import Buffers, CollectiveSpec, Context
 
 
 def _first(module: Any, *names: str) -> Any:
@@ -52,7 +52,7 @@ class TorchBackend(Backend):
             self.transport = "gloo"
             if topology.nnodes > 1 and "GLOO_SOCKET_IFNAME" not in os.environ:
                 # gloo binds to what the hostname resolves to, loopback where it does not resolve.
-                from benchmarks.launcher import ipv4_interfaces
+                from fabricbench.benchmarks.launcher import ipv4_interfaces
 
                 found = ipv4_interfaces()
                 if found:
@@ -159,7 +159,7 @@ class TorchBackend(Backend):
                    dtype: DType, mode: str, batch_ops: int) -> Optional[Any]:
         if self.device != "cuda":
             return None
-        from collectives.backends import cuda_timers
+        from fabricbench.collectives.backends import cuda_timers
 
         return cuda_timers.make(op, mode, batch_ops)
 

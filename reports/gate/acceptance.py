@@ -9,8 +9,8 @@ from collections import Counter
 
 import numpy as np
 
-from reports.gate import rivals, rules
-from reports.gate import synthetic as syn
+from fabricbench.reports.gate import rivals, rules
+from fabricbench.reports.gate import synthetic as syn
 
 RULE = rules.PairedRule()
 

@@ -21,11 +21,11 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
-from benchmarks.errors import UsageError
-from reports.gate import evaluate
-from reports.gate.fingerprint import fingerprint, merged
-from reports.gate.launches import BAND_LABELS, UNIT_KEYS
-from reports.gate.rules import PairedRule
+from fabricbench.benchmarks.errors import UsageError
+from fabricbench.reports.gate import evaluate
+from fabricbench.reports.gate.fingerprint import fingerprint, merged
+from fabricbench.reports.gate.launches import BAND_LABELS, UNIT_KEYS
+from fabricbench.reports.gate.rules import PairedRule
 
 MANIFEST = "manifest.json"
 SCHEMA = 1

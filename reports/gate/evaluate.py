@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reports.gate import rules, stats
-from reports.gate.launches import UNIT_KEYS, unit_name
+from fabricbench.reports.gate import rules, stats
+from fabricbench.reports.gate.launches import UNIT_KEYS, unit_name
 
 SKIPPED = "skipped"
 

@@ -13,11 +13,18 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
-from benchmarks.errors import ExitCode
-from reports.gate import evaluate, rules, stats
-from reports.gate.baseline import Baseline, calibrate
-from reports.gate.fingerprint import SOFT_KEYS, TREATMENT_KEYS, context_mismatches, diff, fingerprint, merged
-from reports.gate.launches import UNIT_KEYS
+from fabricbench.benchmarks.errors import ExitCode
+from fabricbench.reports.gate import evaluate, rules, stats
+from fabricbench.reports.gate.baseline import Baseline, calibrate
+from fabricbench.reports.gate.fingerprint import (
+    SOFT_KEYS,
+    TREATMENT_KEYS,
+    context_mismatches,
+    diff,
+    fingerprint,
+    merged,
+)
+from fabricbench.reports.gate.launches import UNIT_KEYS
 
 INVALID = "invalid"
 

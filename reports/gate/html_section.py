@@ -7,11 +7,11 @@ from typing import Any
 
 import pandas as pd
 
-from reports import figures
-from reports.gate import rules
-from reports.gate.gate import GateResult
-from reports.gate.junit import unit_message
-from reports.gate.markdown import verdict_line
+from fabricbench.reports import figures
+from fabricbench.reports.gate import rules
+from fabricbench.reports.gate.gate import GateResult
+from fabricbench.reports.gate.junit import unit_message
+from fabricbench.reports.gate.markdown import verdict_line
 
 MAX_FIGURES = 24  # units with figures: every FAIL/INCONCLUSIVE first, by effect
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from reports.gate import rules
-from reports.gate.gate import GateResult
+from fabricbench.reports.gate import rules
+from fabricbench.reports.gate.gate import GateResult
 
 
 def unit_message(u: dict[str, Any], mode: str) -> str:

@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from benchmarks.results import Runs, find_run_dirs, load_runs, read_run_meta
-from benchmarks.sizes import format_size
-from reports.catalog import family_of
-from reports.gate.fingerprint import fingerprint
+from fabricbench.benchmarks.results import Runs, find_run_dirs, load_runs, read_run_meta
+from fabricbench.benchmarks.sizes import format_size
+from fabricbench.reports.catalog import family_of
+from fabricbench.reports.gate.fingerprint import fingerprint
 
 KIB, MIB = 1024, 1024 * 1024
 BANDS = (("latency", 0, 64 * KIB), ("mid", 64 * KIB + 1, 16 * MIB - 1), ("bandwidth", 16 * MIB, np.inf))

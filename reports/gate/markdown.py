@@ -11,10 +11,10 @@ from typing import Any
 
 import pandas as pd
 
-from benchmarks.sizes import format_size
-from reports.gate import rules
-from reports.gate.gate import GateResult
-from reports.gate.junit import unit_message
+from fabricbench.benchmarks.sizes import format_size
+from fabricbench.reports.gate import rules
+from fabricbench.reports.gate.gate import GateResult
+from fabricbench.reports.gate.junit import unit_message
 
 BUDGET = 1024 * 1024 - 4096
 ICONS = {rules.PASS: "✅ PASS", rules.FAIL: "❌ FAIL", rules.INCONCLUSIVE: "⚠️ INCONCLUSIVE", "invalid": "⛔ INVALID"}

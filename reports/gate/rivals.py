@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats as sps
 
-from reports.gate.synthetic import NoiseModel, iteration_logs
+from fabricbench.reports.gate.synthetic import NoiseModel, iteration_logs
 
 
 def independent_runs(model: NoiseModel, trials: int, runs: int, seed: int, effect_last: float = 0.0,

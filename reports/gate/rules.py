@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as sps
 
-from reports.gate import stats
+from fabricbench.reports.gate import stats
 
 PASS, FAIL, INCONCLUSIVE = "pass", "fail", "inconclusive"
 

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reports.gate import rules
-from reports.gate.gate import GateResult, run_gate
-from reports.gate.launches import read_launches
+from fabricbench.reports.gate import rules
+from fabricbench.reports.gate.gate import GateResult, run_gate
+from fabricbench.reports.gate.launches import read_launches
 
 ARMS = ("control", "candidate")
 

@@ -133,7 +133,7 @@ def launch_tables(units: int, sizes: int, n_per_arm: int, seed: int, model: Nois
     """Synthetic (control, candidate) launch tables in the gate's schema: for speed tests and demos."""
     import pandas as pd
 
-    from reports.gate.launches import COLUMNS, band_of
+    from fabricbench.reports.gate.launches import COLUMNS, band_of
 
     size_list = [8 * 4 ** i for i in range(sizes)] if sizes <= 14 else [2 ** (3 + i) for i in range(sizes)]
     colls = ["all_reduce", "all_gather", "reduce_scatter", "all_to_all", "broadcast", "reduce"]
@@ -167,8 +167,8 @@ def fit(table: Any, iterations: int = 200) -> tuple[NoiseModel, dict[str, float]
     of log times / 1.349. One allocation cannot show the allocation effect; paired mode cancels it,
     so sigma_alloc is set to the launch SD (stated in the returned facts).
     """
-    from reports.gate.evaluate import launch_scores
-    from reports.gate.launches import UNIT_KEYS
+    from fabricbench.reports.gate.evaluate import launch_scores
+    from fabricbench.reports.gate.launches import UNIT_KEYS
 
     sds, bad, total = [], 0, 0
     for _, unit in table.groupby(UNIT_KEYS, dropna=False):

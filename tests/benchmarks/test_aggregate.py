@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from benchmarks.aggregate import SUMMARY_COLUMNS, bandwidth_gbps, per_iteration, summary_frame, summary_row
+from fabricbench.benchmarks.aggregate import SUMMARY_COLUMNS, bandwidth_gbps, per_iteration, summary_frame, summary_row
 
 
 def test_iteration_time_is_max_over_ranks():

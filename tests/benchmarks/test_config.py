@@ -1,8 +1,8 @@
 import pytest
 
-from benchmarks.config import FIELDS, RunConfig, build_config, load_yaml
-from benchmarks.errors import ConfigError
-from collectives import registry
+from fabricbench.benchmarks.config import FIELDS, RunConfig, build_config, load_yaml
+from fabricbench.benchmarks.errors import ConfigError
+from fabricbench.collectives import registry
 
 ROOT_CONFIGS = __import__("pathlib").Path(__file__).resolve().parents[2] / "configs"
 

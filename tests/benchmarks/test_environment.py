@@ -1,4 +1,4 @@
-from benchmarks import environment as env
+from fabricbench.benchmarks import environment as env
 
 
 def test_captured_environment_filters_and_redacts():

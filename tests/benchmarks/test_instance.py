@@ -5,7 +5,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from benchmarks.instance import AZURE_CHASSIS_TAG, detect
+from fabricbench.benchmarks.instance import AZURE_CHASSIS_TAG, detect
 
 
 def _dmi(tmp_path, **files):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from benchmarks.iterations import StopPolicy, median_ci, median_ci_ranks
+from fabricbench.benchmarks.iterations import StopPolicy, median_ci, median_ci_ranks
 
 
 def test_le_boudec_ranks():

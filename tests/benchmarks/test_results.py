@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from benchmarks.records import PointRecord, RunWriter
-from benchmarks.results import ResultsError, load_run, load_runs
+from fabricbench.benchmarks.records import PointRecord, RunWriter
+from fabricbench.benchmarks.results import ResultsError, load_run, load_runs
 
 
 def _record(size, rng):

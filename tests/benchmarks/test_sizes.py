@@ -1,6 +1,6 @@
 import pytest
 
-from benchmarks.sizes import format_size, parse_size, sweep
+from fabricbench.benchmarks.sizes import format_size, parse_size, sweep
 
 
 @pytest.mark.parametrize("text,value", [("8", 8), ("64K", 65536), ("1M", 1 << 20), ("8G", 8 << 30),

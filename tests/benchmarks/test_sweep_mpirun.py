@@ -2,8 +2,8 @@
 
 import pytest
 
-from benchmarks.aggregate import SUMMARY_COLUMNS
-from collectives import registry
+from fabricbench.benchmarks.aggregate import SUMMARY_COLUMNS
+from fabricbench.collectives import registry
 from tests.helpers import only_run, read_run, run_mpi
 
 pytestmark = [pytest.mark.mpi]

@@ -5,8 +5,8 @@ import ctypes
 import numpy as np
 import pytest
 
-from collectives.backends import backend_class, names, native_loop
-from collectives.backends.mpi_backend import aligned_empty
+from fabricbench.collectives.backends import backend_class, names, native_loop
+from fabricbench.collectives.backends.mpi_backend import aligned_empty
 
 
 @pytest.mark.parametrize("count", [1, 3, 256, 262144])
@@ -22,7 +22,7 @@ def test_backends_are_registered_and_import_without_gpu():
     assert names() == ["mpi", "torch"]
     for name in names():
         assert backend_class(name).name == name
-    from collectives.backends import cuda_timers  # importable without CUDA
+    from fabricbench.collectives.backends import cuda_timers  # importable without CUDA
 
     assert cuda_timers.make(None, "batch", 4) is None
     with pytest.raises(KeyError, match="unknown backend"):
@@ -30,7 +30,7 @@ def test_backends_are_registered_and_import_without_gpu():
 
 
 def test_native_loop_builds_with_the_loaded_mpi(tmp_path):
-    from benchmarks.launcher import import_mpi
+    from fabricbench.benchmarks.launcher import import_mpi
 
     import_mpi()
     lib_path = native_loop.build(cache_dir=tmp_path)
@@ -51,6 +51,6 @@ def test_native_loop_refuses_a_mismatched_compiler(tmp_path, monkeypatch):
 
 
 def test_kernel_table_covers_every_spec():
-    from collectives import registry
+    from fabricbench.collectives import registry
 
     assert {s.native_kernel for s in registry.all_specs()} <= set(native_loop.KERNELS)

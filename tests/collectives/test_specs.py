@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from collectives import registry
-from collectives.data import REDOPS
-from collectives.spec import Context
+from fabricbench.collectives import registry
+from fabricbench.collectives.data import REDOPS
+from fabricbench.collectives.spec import Context
 
 
 # name: (busbw factor as a function of n, size column for (requested bytes, elem, n), count column)

@@ -11,11 +11,11 @@ import time
 
 import pytest
 
-from reports.gate import evaluate, rules
-from reports.gate import synthetic as syn
-from reports.gate.gate import GateResult, fold
-from reports.gate.junit import to_junit
-from reports.gate.markdown import to_markdown
+from fabricbench.reports.gate import evaluate, rules
+from fabricbench.reports.gate import synthetic as syn
+from fabricbench.reports.gate.gate import GateResult, fold
+from fabricbench.reports.gate.junit import to_junit
+from fabricbench.reports.gate.markdown import to_markdown
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from benchmarks.nccltests.ingest import read_log
+from fabricbench.benchmarks.nccltests.ingest import read_log
 from tests.shared_data import LOGS
 
 N_LOGS = 1000

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from reports.analysis import compare_runs, enrich, headline, warnings
+from fabricbench.reports.analysis import compare_runs, enrich, headline, warnings
 
 
 def _summary(run_id, times, sizes=(1 << 20, 1 << 30), collective="all_reduce", nnodes=2, nranks=16, **extra):

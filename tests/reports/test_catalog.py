@@ -2,7 +2,7 @@ import filecmp
 
 import pytest
 
-from reports.catalog import CATALOG, family_of, load_catalog, peak_busbw
+from fabricbench.reports.catalog import CATALOG, family_of, load_catalog, peak_busbw
 from tests.shared_data import SHARED
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports.diagnose import diagnose_links, stragglers
+from fabricbench.reports.diagnose import diagnose_links, stragglers
 
 
 def _links(n, slow_link=None, slow_node=None, noise=0.02, seed=1, factor=5.0):

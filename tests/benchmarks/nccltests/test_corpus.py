@@ -6,7 +6,7 @@ shared/data/nccl-tests-logs/INDEX.md (and the comment beside it here).
 
 import pytest
 
-from benchmarks.nccltests.ingest import read_log
+from fabricbench.benchmarks.nccltests.ingest import read_log
 from tests.shared_data import H200, LOGS
 
 # stem: (classification, rows, nranks (devices or derived) or None)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.nccltests import driver
+from fabricbench.benchmarks.nccltests import driver
 from tests.helpers import ROOT, base_env, only_run
 from tests.shared_data import H200, LOGS
 

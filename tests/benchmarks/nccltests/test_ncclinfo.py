@@ -1,7 +1,7 @@
 """Transport facts from real NCCL INFO lines (the corpus) and from the format strings in instances.md."""
 
-from benchmarks.nccltests.ingest import read_log
-from benchmarks.nccltests.ncclinfo import parse_info
+from fabricbench.benchmarks.nccltests.ingest import read_log
+from fabricbench.benchmarks.nccltests.ncclinfo import parse_info
 from tests.shared_data import H200, LOGS
 
 

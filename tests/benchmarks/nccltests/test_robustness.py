@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from benchmarks.nccltests.classify import classify
-from benchmarks.nccltests.logtext import parse_text, strip_prefix
+from fabricbench.benchmarks.nccltests.classify import classify
+from fabricbench.benchmarks.nccltests.logtext import parse_text, strip_prefix
 from tests.shared_data import LOGS
 
 CLEAN = "all_reduce__a100-40gb-8gpu-1node__superbench-allreduce.txt"

@@ -1,8 +1,8 @@
 """Verdicts from facts and from real NCCL INFO lines; the catalog supplies every expectation."""
 
-from benchmarks.nccltests.ingest import read_log
-from benchmarks.preflight.run import from_nccl_info, summarise
-from benchmarks.preflight.verdict import expectations
+from fabricbench.benchmarks.nccltests.ingest import read_log
+from fabricbench.benchmarks.preflight.run import from_nccl_info, summarise
+from fabricbench.benchmarks.preflight.verdict import expectations
 from tests.shared_data import H200, LOGS
 
 

@@ -3,8 +3,8 @@
 The full counts (2,000-10,000 trials) run in scripts/gate_acceptance.py, which prints the rates.
 """
 
-from reports.gate import acceptance as acc
-from reports.gate import synthetic as syn
+from fabricbench.reports.gate import acceptance as acc
+from fabricbench.reports.gate import synthetic as syn
 
 
 def test_false_fail_rate_under_no_change():

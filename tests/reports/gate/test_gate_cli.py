@@ -191,9 +191,9 @@ def test_gate_html_section_in_a_real_browser(launches, tmp_path, browser):
 
 
 def test_markdown_stays_under_its_budget(launches):
-    from reports.gate.gate import run_gate
-    from reports.gate.launches import read_launches
-    from reports.gate.markdown import to_markdown
+    from fabricbench.reports.gate.gate import run_gate
+    from fabricbench.reports.gate.launches import read_launches
+    from fabricbench.reports.gate.markdown import to_markdown
 
     cand, cm, _ = read_launches([launches / "cand"])
     ctrl, km, _ = read_launches([launches / "ctrl"])

@@ -3,7 +3,7 @@ other tools fail identical code far more often, or miss real regressions (docs/g
 
 import pytest
 
-from reports.gate import acceptance as acc
+from fabricbench.reports.gate import acceptance as acc
 
 
 @pytest.fixture(scope="module")

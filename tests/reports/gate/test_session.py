@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from reports.gate.session import abba
+from fabricbench.reports.gate.session import abba
 from tests.helpers import MPI_FLAVOUR, launch_cmd, run_cli
 
 pytestmark = pytest.mark.mpi

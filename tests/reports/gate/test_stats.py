@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from reports.gate import stats
+from fabricbench.reports.gate import stats
 
 
 @pytest.mark.parametrize("n1,n2", [(3, 3), (7, 7), (7, 11), (11, 7), (19, 19)])

@@ -19,8 +19,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks.cli import gate_cmd
-from benchmarks.errors import UsageError
+from fabricbench.benchmarks.errors import UsageError
+from fabricbench.cli import gate_cmd
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -39,9 +39,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: Any) -> int:
-    from reports.gate import baseline as store
-    from reports.gate.rules import PairedRule
-    from reports.gate.session import Session
+    from fabricbench.reports.gate import baseline as store
+    from fabricbench.reports.gate.rules import PairedRule
+    from fabricbench.reports.gate.session import Session
 
     for name in ("control", "candidate"):
         if "{out}" not in getattr(args, name):

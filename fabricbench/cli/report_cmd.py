@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks.errors import ExitCode, UsageError
+from fabricbench.benchmarks.errors import ExitCode, UsageError
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -18,9 +18,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def diagnostics(runs: Any) -> dict[str, dict]:
     """Link-matrix diagnosis of every run that has pattern (pairwise/bisection/intra) points."""
-    from benchmarks.cli.diagnose_cmd import rank_hosts
-    from benchmarks.results import load_runs
-    from reports.diagnose import diagnose
+    from fabricbench.benchmarks.results import load_runs
+    from fabricbench.cli.diagnose_cmd import rank_hosts
+    from fabricbench.reports.diagnose import diagnose
 
     out = {}
     pts = runs.points
@@ -35,9 +35,9 @@ def diagnostics(runs: Any) -> dict[str, dict]:
 
 def write_report(paths: list[str], out_path: str, title: str | None = None, gate: dict | None = None) -> str:
     """Runs -> the HTML file; returns the one-line account of what it holds."""
-    from benchmarks.results import find_run_dirs, load_runs
-    from reports.analysis import enrich
-    from reports.html import render
+    from fabricbench.benchmarks.results import find_run_dirs, load_runs
+    from fabricbench.reports.analysis import enrich
+    from fabricbench.reports.html import render
 
     dirs, empty = [], []
     for arg in paths:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
-from benchmarks.config import build_config, load_yaml
-from benchmarks.errors import ExitCode, UsageError
+from fabricbench.benchmarks.config import build_config, load_yaml
+from fabricbench.benchmarks.errors import ExitCode, UsageError
+from fabricbench.benchmarks.model.resources import PRESETS
 
 # flag -> config key; None-valued flags are "not given" and leave the config file's value.
 FLAGS: list[tuple[tuple[str, ...], str, str]] = [
@@ -45,7 +45,6 @@ FLAGS: list[tuple[tuple[str, ...], str, str]] = [
     (("--instance-type",), "instance_type", "instance type when it cannot be detected"),
     (("--instance-metadata",), "instance_metadata", "1 = ask the cloud metadata service for the type (opt-in)"),
 ]
-PRESETS = Path(__file__).resolve().parents[2] / "configs" / "presets"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -78,8 +77,8 @@ def main(args: Any) -> int:
     cfg = resolve_config(args)  # validated before MPI starts: bad input never reaches a launch
     for name, value in cfg.env:  # a preset's environment, unless the user set the variable
         os.environ.setdefault(name, value)
-    from benchmarks.engine import Engine
-    from benchmarks.launcher import bootstrap, start_store
+    from fabricbench.benchmarks.engine import Engine
+    from fabricbench.benchmarks.launcher import bootstrap, start_store
 
     topo = bootstrap()
     if topo.size == 1 and topo.rank == 0:

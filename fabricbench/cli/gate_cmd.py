@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks.errors import UsageError
+from fabricbench.benchmarks.errors import UsageError
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -40,7 +40,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _rules(args: Any) -> tuple[Any, Any]:
-    from reports.gate.rules import HistoryRule, PairedRule
+    from fabricbench.reports.gate.rules import HistoryRule, PairedRule
 
     for name, value, lo, hi in (("--alpha", args.alpha, 0.0, 0.5), ("--min-delta", args.min_delta, 0.0, 100.0),
                                 ("--gross-band", args.gross_band, 0.0, 1000.0)):
@@ -84,9 +84,9 @@ def _write(path: str, text: str) -> None:
 
 
 def main(args: Any) -> int:
-    from reports.gate import baseline as store
-    from reports.gate.gate import run_gate
-    from reports.gate.launches import read_launches
+    from fabricbench.reports.gate import baseline as store
+    from fabricbench.reports.gate.gate import run_gate
+    from fabricbench.reports.gate.launches import read_launches
 
     paired, history = _rules(args)
     if not args.control and not args.baseline:
@@ -111,9 +111,9 @@ def main(args: Any) -> int:
 
 def emit(result: Any, args: Any, candidate: list[str], control: list[str]) -> int:
     """Write the outputs asked for, print the summary (and annotations); the gate's exit code."""
-    from reports.gate.html_section import gate_section
-    from reports.gate.junit import to_junit
-    from reports.gate.markdown import annotations, to_markdown
+    from fabricbench.reports.gate.html_section import gate_section
+    from fabricbench.reports.gate.junit import to_junit
+    from fabricbench.reports.gate.markdown import annotations, to_markdown
 
     if args.json:
         _write(args.json, to_json(result))
@@ -122,7 +122,7 @@ def emit(result: Any, args: Any, candidate: list[str], control: list[str]) -> in
     if args.markdown:
         _write(args.markdown, to_markdown(result, getattr(args, "report_link", None)))
     if args.html:
-        from benchmarks.cli.report_cmd import write_report
+        from fabricbench.cli.report_cmd import write_report
 
         print(write_report(candidate + control, args.html, "fabricbench gate", gate=gate_section(result)))
     if args.annotations == "github" or (args.annotations == "auto" and os.environ.get("GITHUB_ACTIONS") == "true"):
@@ -133,8 +133,8 @@ def emit(result: Any, args: Any, candidate: list[str], control: list[str]) -> in
 
 
 def text_summary(result: Any) -> str:
-    from reports.gate.junit import unit_message
-    from reports.gate.markdown import verdict_line
+    from fabricbench.reports.gate.junit import unit_message
+    from fabricbench.reports.gate.markdown import verdict_line
 
     lines = [verdict_line(result).replace("**", "")]
     lines += [f"  invalid: {r}" for r in result.invalid]

@@ -9,15 +9,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks.environment import captured_environment, secret_values
-from benchmarks.instance import detect
-from benchmarks.nccltests import driver
-from benchmarks.nccltests.classify import classify
-from benchmarks.nccltests.convert import write_run
-from benchmarks.nccltests.logjson import JsonLogError, parse_json
-from benchmarks.nccltests.logtext import parse_text
-from benchmarks.nccltests.ncclinfo import parse_info
-from benchmarks.records import RunWriter, new_run_id
+from fabricbench.benchmarks.environment import captured_environment, secret_values
+from fabricbench.benchmarks.instance import detect
+from fabricbench.benchmarks.nccltests import driver
+from fabricbench.benchmarks.nccltests.classify import classify
+from fabricbench.benchmarks.nccltests.convert import write_run
+from fabricbench.benchmarks.nccltests.logjson import JsonLogError, parse_json
+from fabricbench.benchmarks.nccltests.logtext import parse_text
+from fabricbench.benchmarks.nccltests.ncclinfo import parse_info
+from fabricbench.benchmarks.records import RunWriter, new_run_id
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

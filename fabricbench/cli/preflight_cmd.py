@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from benchmarks.errors import ExitCode
+from fabricbench.benchmarks.errors import ExitCode
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -17,13 +17,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: Any) -> int:
-    from benchmarks.launcher import bootstrap
-    from benchmarks.nccltests.ncclinfo import parse_info
-    from benchmarks.preflight.run import preflight
+    from fabricbench.benchmarks.launcher import bootstrap
+    from fabricbench.benchmarks.nccltests.ncclinfo import parse_info
+    from fabricbench.benchmarks.preflight.run import preflight
 
     info = None
     if args.nccl_log:
-        from benchmarks.nccltests.ingest import read_log
+        from fabricbench.benchmarks.nccltests.ingest import read_log
 
         info = read_log(args.nccl_log)[1] if args.nccl_log else None
     topo = bootstrap()

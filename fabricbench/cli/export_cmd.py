@@ -12,7 +12,7 @@ import json
 import sys
 from typing import Any
 
-from benchmarks.errors import ExitCode
+from fabricbench.benchmarks.errors import ExitCode
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -22,7 +22,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: Any) -> int:
-    from reports.export_pytest_benchmark import export
+    from fabricbench.reports.export_pytest_benchmark import export
 
     doc = export(args.runs)
     text = json.dumps(doc, indent=1, default=str) + "\n"

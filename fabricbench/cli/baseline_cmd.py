@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from benchmarks.errors import ExitCode, UsageError
+from fabricbench.benchmarks.errors import ExitCode, UsageError
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -24,9 +24,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: Any) -> int:
-    from reports.gate import baseline as store
-    from reports.gate.gate import run_gate
-    from reports.gate.launches import read_launches
+    from fabricbench.reports.gate import baseline as store
+    from fabricbench.reports.gate.gate import run_gate
+    from fabricbench.reports.gate.launches import read_launches
 
     if args.action == "show":
         print(store.show(store.load(args.dir)))

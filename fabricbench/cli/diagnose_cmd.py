@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from benchmarks.errors import ExitCode
+from fabricbench.benchmarks.errors import ExitCode
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -18,14 +18,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def rank_hosts(run_dir: Path) -> dict[int, str]:
-    from benchmarks.results import read_run_meta
+    from fabricbench.benchmarks.results import read_run_meta
 
     return {int(r): h for h, ranks in (read_run_meta(run_dir).get("hosts") or {}).items() for r in ranks}
 
 
 def main(args: Any) -> int:
-    from benchmarks.results import find_run_dirs, load_runs
-    from reports.diagnose import diagnose
+    from fabricbench.benchmarks.results import find_run_dirs, load_runs
+    from fabricbench.reports.diagnose import diagnose
 
     thresholds = {k: v for k, v in (("z_threshold", args.z_threshold), ("rel_threshold", args.rel_threshold))
                   if v is not None}

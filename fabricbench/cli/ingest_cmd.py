@@ -7,11 +7,11 @@ import os
 import sys
 from typing import Any
 
-from benchmarks.environment import secret_values
-from benchmarks.errors import ExitCode, FabricbenchError
-from benchmarks.nccltests.convert import write_run
-from benchmarks.nccltests.ingest import read_log
-from collectives import registry
+from fabricbench.benchmarks.environment import secret_values
+from fabricbench.benchmarks.errors import ExitCode, FabricbenchError
+from fabricbench.benchmarks.nccltests.convert import write_run
+from fabricbench.benchmarks.nccltests.ingest import read_log
+from fabricbench.collectives import registry
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -9,22 +9,22 @@ import traceback
 from collections.abc import Sequence
 from typing import Optional
 
-from benchmarks.errors import ExitCode, FabricbenchError, UsageError
-from benchmarks.launcher import env_rank
+from fabricbench.benchmarks.errors import ExitCode, FabricbenchError, UsageError
+from fabricbench.benchmarks.launcher import env_rank
 
 # command -> module with add_arguments(parser) and main(args) -> int
 COMMANDS = {
-    "run": ("benchmarks.cli.run_cmd", "run microbenchmarks (under mpirun/srun for more than one rank)"),
-    "summary": ("benchmarks.cli.summary_cmd", "print a run's summary as a table, CSV or JSON"),
-    "ingest": ("benchmarks.cli.ingest_cmd", "read nccl-tests logs (text or -J JSON) into results/"),
-    "nccl-tests": ("benchmarks.cli.nccltests_cmd", "run an nccl-tests binary and record its results"),
-    "preflight": ("benchmarks.cli.preflight_cmd", "check the fabric path on every host (GPUs, EFA/IB, plugin)"),
-    "diagnose": ("benchmarks.cli.diagnose_cmd", "name slow links, slow nodes and straggler ranks of a run"),
-    "report": ("benchmarks.cli.report_cmd", "write a self-contained HTML report of runs, by instance family"),
-    "gate": ("benchmarks.cli.gate_cmd", "regression gate: candidate vs control arm or baseline; exit 0/1/3/4"),
-    "ab": ("benchmarks.cli.ab_cmd", "paired session: control and candidate launches ABBA, gated at each look"),
-    "baseline": ("benchmarks.cli.baseline_cmd", "add a passing run to a baseline directory, or show one"),
-    "export": ("benchmarks.cli.export_cmd", "export runs as pytest-benchmark JSON"),
+    "run": ("fabricbench.cli.run_cmd", "run microbenchmarks (under mpirun/srun for more than one rank)"),
+    "summary": ("fabricbench.cli.summary_cmd", "print a run's summary as a table, CSV or JSON"),
+    "ingest": ("fabricbench.cli.ingest_cmd", "read nccl-tests logs (text or -J JSON) into results/"),
+    "nccl-tests": ("fabricbench.cli.nccltests_cmd", "run an nccl-tests binary and record its results"),
+    "preflight": ("fabricbench.cli.preflight_cmd", "check the fabric path on every host (GPUs, EFA/IB, plugin)"),
+    "diagnose": ("fabricbench.cli.diagnose_cmd", "name slow links, slow nodes and straggler ranks of a run"),
+    "report": ("fabricbench.cli.report_cmd", "write a self-contained HTML report of runs, by instance family"),
+    "gate": ("fabricbench.cli.gate_cmd", "regression gate: candidate vs control arm or baseline; exit 0/1/3/4"),
+    "ab": ("fabricbench.cli.ab_cmd", "paired session: control and candidate launches ABBA, gated at each look"),
+    "baseline": ("fabricbench.cli.baseline_cmd", "add a passing run to a baseline directory, or show one"),
+    "export": ("fabricbench.cli.export_cmd", "export runs as pytest-benchmark JSON"),
 }
 
 

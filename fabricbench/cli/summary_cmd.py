@@ -7,9 +7,9 @@ import json
 import sys
 from typing import Any
 
-from benchmarks import table
-from benchmarks.aggregate import SUMMARY_COLUMNS
-from benchmarks.errors import ExitCode, UsageError
+from fabricbench.benchmarks import table
+from fabricbench.benchmarks.aggregate import SUMMARY_COLUMNS
+from fabricbench.benchmarks.errors import ExitCode, UsageError
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -19,7 +19,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: Any) -> int:
-    from benchmarks.results import load_runs
+    from fabricbench.benchmarks.results import load_runs
 
     runs = load_runs(args.runs)
     for problem in runs.problems:

@@ -1,0 +1,1 @@
+"""The typed results model: the records every door writes and every consumer reads."""

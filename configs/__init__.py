@@ -1,0 +1,1 @@
+"""Data shipped with fabricbench: the instance catalog, presets and the embedded local config."""
