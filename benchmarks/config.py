@@ -15,7 +15,7 @@ from typing import Any, Optional
 
 import yaml
 
-from fabricbench.benchmarks.errors import ConfigError
+from fabricbench.benchmarks.model.errors import ConfigError
 from fabricbench.benchmarks.sizes import parse_size, sweep
 from fabricbench.collectives import registry
 from fabricbench.collectives.data import REDOPS
@@ -28,7 +28,7 @@ BACKENDS = ("mpi", "torch")
 
 @dataclass(frozen=True)
 class RunConfig:
-    collectives: tuple[str, ...] = ("all_reduce",)
+    collectives: tuple[str, ...] = (registry.DEFAULT,)
     backends: tuple[str, ...] = ("mpi",)
     device: str = "cpu"
     dtypes: tuple[str, ...] = ("float32",)

@@ -10,20 +10,32 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from fabricbench.benchmarks import environment, faults, instance, table
-from fabricbench.benchmarks.aggregate import per_iteration, summary_row
 from fabricbench.benchmarks.config import RunConfig
-from fabricbench.benchmarks.errors import ExitCode, InvalidEnvironment, UsageError
 from fabricbench.benchmarks.launcher import Rendezvous, Topology, store_client
+from fabricbench.benchmarks.model.enums import RunStatus, TimingMode, Verdict
+from fabricbench.benchmarks.model.errors import InvalidEnvironment, UsageError
+from fabricbench.benchmarks.model.exitcodes import RunExit
+from fabricbench.benchmarks.model.point import PointRecord
+from fabricbench.benchmarks.model.redact import scrub, secret_values
+from fabricbench.benchmarks.model.run import (
+    BackendInfo,
+    HostFacts,
+    Instance,
+    NativeTimer,
+    Preflight,
+    RunRecord,
+    Versions,
+)
+from fabricbench.benchmarks.model.store import RunWriter, new_run_id, utc_now
+from fabricbench.benchmarks.model.typed import from_dict
 from fabricbench.benchmarks.patterns import schedule
 from fabricbench.benchmarks.point import Case, run_point
 from fabricbench.benchmarks.preflight import nccl_debug
 from fabricbench.benchmarks.preflight.run import from_nccl_info, preflight
-from fabricbench.benchmarks.records import PointRecord, RunWriter, new_run_id
 from fabricbench.benchmarks.sizes import format_size
 from fabricbench.benchmarks.timing import host_floor_ns
 from fabricbench.benchmarks.watchdog import ProgressBoard, Watchdog
@@ -91,8 +103,9 @@ class Engine:
     out: Any = sys.stdout
     run_id: str = ""
     writer: Optional[RunWriter] = None
-    meta: dict[str, Any] = field(default_factory=dict)
+    rec: RunRecord = field(default_factory=lambda: RunRecord(run_id=""))
     nccl_dir: Optional[str] = None
+    rows: list[dict] = field(default_factory=list)  # rank 0: the summary rows printed so far
 
     @property
     def is_root(self) -> bool:
@@ -120,39 +133,31 @@ class Engine:
         return backends
 
     def start_record(self, backends: dict[str, Any]) -> None:
+        """Every rank measures the harness floors; rank 0 writes run.json, status incomplete."""
         environ = dict(os.environ)
-        floors = {"python": host_floor_ns(self.topo.comm.Barrier)}
-        if "mpi" in backends:
+        floors: dict[str, Optional[float]] = {"python": host_floor_ns(self.topo.comm.Barrier)}
+        native = None
+        mpi = next((be for be in backends.values() if getattr(be, "native_capable", False)), None)
+        if mpi is not None:
             from fabricbench.collectives.backends import native_loop
 
-            native = native_loop.harness_floor_ns(backends["mpi"].comm)
-            floors["native-c"] = native
-            self.meta["native_timer"] = dict(native_loop.STATUS)
-        self.meta.update(
-            schema=1,
-            run_id=self.run_id,
-            status="incomplete",
-            status_reason=INCOMPLETE_REASON,
-            started=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            ended=None,
-            command=self.argv,
-            config=self.cfg.as_dict(),
-            nranks=self.topo.size,
-            nnodes=self.topo.nnodes,
-            hosts=self.topo.ranks_per_host(),
-            launcher=self.topo.launcher,
-            instance=instance.detect(self.cfg.instance_type, environ, self.cfg.instance_metadata),
-            versions=environment.versions(),
-            backends=[be.info() for be in backends.values()],
-            environment=environment.captured_environment(environ),
-            host=environment.host_facts(),
-            harness_floor_ns=floors,
-            points_completed=0,
-            wrong_points=0,
-        )
+            floors["native-c"] = native_loop.harness_floor_ns(mpi.comm)
+            native = from_dict(NativeTimer, dict(native_loop.STATUS))
+        rec = self.rec
+        rec.run_id, rec.status, rec.status_reason = self.run_id, RunStatus.INCOMPLETE, INCOMPLETE_REASON
+        rec.started, rec.ended, rec.command, rec.config = utc_now(), None, list(self.argv), self.cfg.as_dict()
+        rec.nranks, rec.nnodes = self.topo.size, self.topo.nnodes
+        rec.hosts, rec.launcher = self.topo.ranks_per_host(), self.topo.launcher
+        rec.instance = from_dict(Instance, instance.detect(self.cfg.instance_type, environ, self.cfg.instance_metadata))
+        rec.versions = from_dict(Versions, environment.versions())
+        rec.backends = [from_dict(BackendInfo, be.info()) for be in backends.values()]
+        rec.environment = environment.captured_environment(environ)
+        rec.host = from_dict(HostFacts, environment.host_facts(self.topo))
+        rec.harness_floor_ns, rec.native_timer = floors, native
+        rec.points_completed = rec.wrong_points = 0
         if self.is_root:
-            self.writer = RunWriter(self.cfg.out, self.run_id, environment.secret_values(environ))
-            self.writer.write_run(self.meta)
+            self.writer = RunWriter(self.cfg.out, self.run_id, secret_values(environ))
+            self.writer.write_run(rec)
 
     # -- the sweep ------------------------------------------------------------------------------
     def context(self, case: Case, size: int, pairs: Optional[list] = None) -> Context:
@@ -167,60 +172,58 @@ class Engine:
     def record(self, case: Case, ctx: Context, res: Any, pairs: Optional[list] = None,
                round_index: Optional[int] = None) -> dict:
         be = case.backend
-        rec = PointRecord(
+        point = PointRecord(
             collective=case.spec.name, backend=be.name, transport=be.transport, device=be.device,
             dtype=case.dtype.name, redop=case.redop_label, inplace=case.inplace,
             root=ctx.root if case.spec.uses_root else -1, size_bytes=ctx.counts.size_bytes,
-            count=ctx.counts.count, nranks=ctx.nranks, nnodes=self.topo.nnodes, timing=res.timing,
+            count=ctx.counts.count, nranks=ctx.nranks, nnodes=self.topo.nnodes, timing=TimingMode(res.timing),
             timer=res.timer, ops_per_sample=res.ops_per_sample, warmup=self.cfg.warmup_iters,
-            stop_reason=res.stop_reason, wrong=res.wrong, time_us=res.rank_times_us.tolist(),
+            stop_reason=res.stop_reason, wrong=res.wrong, time_us=res.rank_times_us,
             peers=list(ctx.peers) if case.spec.point_to_point else None,
             busbw_factor=case.spec.busbw_factor(ctx.nranks), wall_s=round(res.wall_s, 6),
             pattern=self.cfg.pattern, pairs=[list(p) for p in pairs] if pairs else None, round=round_index,
         )
-        self.writer.append_point(rec)
-        row = summary_row(rec.meta(), per_iteration(res.rank_times_us), rec.busbw_factor)
-        row["run_id"] = self.run_id
-        self.writer.append_summary_row(row)
-        self.meta["points_completed"] += 1
-        self.meta["wrong_points"] += int(bool(res.wrong))
+        row = self.writer.append_point(point)
+        self.rec.points_completed += 1
+        self.rec.wrong_points += int(bool(res.wrong))
         return row
 
-    def stop_if_invalid(self, check: dict) -> None:
-        if check["verdict"] != "invalid" or self.cfg.force:
-            for reason in check["reasons"] if check["verdict"] != "ok" else ():
+    def stop_if_invalid(self, check: Preflight) -> None:
+        if check.verdict is not Verdict.INVALID or self.cfg.force:
+            for reason in check.reasons if check.verdict is not Verdict.OK else ():
                 self.say(f"# preflight {reason}")
             return
-        reason = next((r for r in check["reasons"] if r.startswith("invalid")), "invalid")
-        self.meta.update(status="invalid", status_reason=f"preflight {reason}",
-                         ended=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        first = check.first(Verdict.INVALID)
+        reason = str(first) if first else "invalid"
+        self.rec.status, self.rec.status_reason, self.rec.ended = RunStatus.INVALID, f"preflight {reason}", utc_now()
         if self.writer:
-            self.writer.write_run(self.meta)
+            self.writer.write_run(self.rec)
+            self.writer.close()
         raise InvalidEnvironment(f"preflight {reason} (--force runs anyway; results are then marked invalid)")
 
     def check_transport(self) -> None:
         """After the first size of a CUDA run: judge what NCCL's INFO lines say about the path."""
         info = nccl_debug.facts(self.nccl_dir) if self.is_root and self.nccl_dir else None
-        if info is None:
-            return
-        itype = self.meta["instance"]["instance_type"]
-        verdict = from_nccl_info(info, itype, self.topo.nnodes)
-        self.meta["nccl_info"] = info
-        if verdict["verdict"] != "ok":
-            self.meta["preflight"]["reasons"] += verdict["reasons"]
-            if verdict["verdict"] == "invalid":
-                self.meta["preflight"]["verdict"] = "invalid"
-        stop = self.meta["preflight"]["verdict"] == "invalid" and not self.cfg.force
+        if info is not None:
+            verdict = from_nccl_info(info, self.rec.instance.instance_type, self.topo.nnodes)
+            self.rec.nccl_info = info
+            pre = self.rec.preflight
+            pre.findings += [f for f in verdict.findings if f.level is not Verdict.OK]
+            pre.verdict = Verdict.worst([pre.verdict, verdict.verdict])
+        stop = self.rec.preflight.verdict is Verdict.INVALID and not self.cfg.force
         if self.topo.comm.bcast(stop, root=0):
-            self.stop_if_invalid(self.meta["preflight"])
+            self.stop_if_invalid(self.rec.preflight)
+
+    def end(self, status: RunStatus, reason: str) -> None:
+        """Record how the run ended (rank 0); completed sizes are already on disk."""
+        self.rec.status, self.rec.status_reason, self.rec.ended = status, reason, utc_now()
+        if self.writer:
+            self.writer.write_run(self.rec)
 
     def on_timeout(self, message: str) -> None:
         print(f"fabricbench: {message}", file=sys.stderr, flush=True)
-        self.meta.update(status="incomplete", status_reason=message,
-                         ended=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
-        if self.writer:
-            self.writer.write_run(self.meta)
-        os._exit(int(ExitCode.INCOMPLETE))
+        self.end(RunStatus.INCOMPLETE, message)
+        os._exit(int(RunExit.TIMEOUT))
 
     def sweep(self, cases: list[Case]) -> None:
         fault = faults.from_env()
@@ -236,8 +239,8 @@ class Engine:
             printed_banner = False
             rounds: list = [None]
             if self.cfg.pattern != "collective":
-                one_way = case.spec.name == "p2p_bw"
-                rounds = schedule.plan(self.cfg.pattern, node_ranks, self.cfg.per_gpu, self.cfg.rounds, one_way)
+                rounds = schedule.plan(self.cfg.pattern, node_ranks, self.cfg.per_gpu, self.cfg.rounds,
+                                       case.spec.one_way)
             for size, (round_index, pairs) in ((s, r) for s in self.cfg.sweep_sizes() for r in enumerate(rounds)):
                 ctx = self.context(case, size, pairs)
                 if ctx.counts.size_bytes == 0:
@@ -262,16 +265,17 @@ class Engine:
                         self.say(table.HEADER)
                         printed_banner = True
                     self.say(table.row(row))
+                    self.rows.append(row)
         if dog:
             dog.end()
             dog.stop()
 
-    def run(self) -> ExitCode:
+    def run(self) -> RunExit:
         check = preflight(self.topo, self.cfg.device, self.cfg.instance_type)
-        tag = environment.scrub(self.cfg.tag, environment.secret_values(os.environ))
+        tag = scrub(self.cfg.tag, secret_values(os.environ))
         self.run_id = self.topo.comm.bcast(new_run_id(tag) if self.is_root else None, root=0)
-        self.meta["preflight"] = check
-        if check["verdict"] == "invalid" and not self.cfg.force:
+        self.rec.preflight = check
+        if check.verdict is Verdict.INVALID and not self.cfg.force:
             self.start_record({})  # record why nothing ran, then stop before touching the devices
             self.stop_if_invalid(check)
         if self.cfg.pattern in ("pairwise", "bisection") and self.topo.nnodes < 2:
@@ -287,23 +291,46 @@ class Engine:
                 self.say(f"# note: {note}")
             self.say(f"# fabricbench run {self.run_id}: {self.topo.size} ranks on {self.topo.nnodes} node(s), "
                      f"results in {self.writer.dir if self.writer else ''}")
+            for line in timer_notes(self.rec):
+                self.say(f"# note: {line}")
             self.sweep(cases)
+        except KeyboardInterrupt:
+            self.end(RunStatus.INTERRUPTED, f"interrupted (Ctrl-C) after {self.rec.points_completed} size(s); "
+                                            "completed sizes are kept")
+            if self.writer:
+                self.writer.close()
+            raise
         finally:
             for be in backends.values():
                 be.close()
         return self.finish()
 
-    def finish(self) -> ExitCode:
-        code = ExitCode.FAILED if self.meta.get("wrong_points") else ExitCode.OK
+    def finish(self) -> RunExit:
+        code = RunExit.OK
         if self.is_root and self.writer:
-            wrong = self.meta["wrong_points"]
-            self.meta.update(
-                status="failed" if wrong else "ok",
-                status_reason=f"{wrong} size(s) with wrong data" if wrong else "",
-                ended=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            )
-            self.writer.write_run(self.meta)
+            wrong, done = self.rec.wrong_points, self.rec.points_completed
+            if wrong:
+                code = RunExit.WRONG_DATA
+                self.end(RunStatus.FAILED, f"{wrong} size(s) with wrong data")
+            elif done == 0:
+                code = RunExit.NOTHING_RAN
+                self.end(RunStatus.FAILED, "no size ran: every requested size moves no data for these collectives "
+                                           "(below one element, or one 16-byte granule per rank)")
+            else:
+                self.end(RunStatus.OK, "")
             self.writer.close()
-            self.say(f"# done: {self.meta['points_completed']} sizes, status {self.meta['status']}; "
-                     f"results in {self.writer.dir}")
-        return ExitCode(self.topo.comm.bcast(int(code), root=0))
+            for line in table.footer(self.rows):
+                self.say(line)
+            self.say(f"# done: {done} sizes, status {self.rec.status}; results in {self.writer.dir}")
+        return RunExit(self.topo.comm.bcast(int(code), root=0))
+
+
+def timer_notes(rec: RunRecord) -> list[str]:
+    """What the reader of a table must know about how it was timed, in words."""
+    out = []
+    if rec.native_timer is not None and rec.native_timer.available is False:
+        floor = rec.harness_floor_ns.get("python")
+        cost = f" (~{floor / 1000:.1f} us measured here)" if floor else ""
+        out.append("python timer: small-message times include ~0.7 us of interpreter time per call"
+                   f"{cost}; the native MPI loop could not be built: {rec.native_timer.reason}")
+    return out

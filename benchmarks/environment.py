@@ -12,47 +12,16 @@ import os
 import platform
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Optional
 
 import fabricbench
+from fabricbench.benchmarks.model.redact import REDACTED, is_secret_name, scrub, secret_values
 from fabricbench.benchmarks.model.resources import checkout_root
 
 CAPTURED_PREFIXES = ("NCCL_", "FI_", "UCX_", "OMPI_", "CUDA_", "MPICH_", "MPIR_", "I_MPI_",
                      "TORCH_NCCL_", "SLURM_JOB", "FABRICBENCH_", "OMP_NUM_THREADS", "LD_LIBRARY_PATH")
-SECRET_MARKERS = ("KEY", "SECRET", "TOKEN", "PASSWORD", "CREDENTIAL", "PASSWD", "AUTH")
-REDACTED = "<redacted>"
-
-
-def is_secret_name(name: str) -> bool:
-    upper = name.upper()
-    return any(marker in upper for marker in SECRET_MARKERS)
-
-
-def secret_values(environ: Mapping[str, str]) -> list[str]:
-    """Values of secret-looking variables, longest first (so substrings scrub cleanly)."""
-    values = {v for k, v in environ.items() if is_secret_name(k) and len(v) >= 4}
-    return sorted(values, key=len, reverse=True)
-
-
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    for value in secrets:
-        text = text.replace(value, REDACTED)
-    return text
-
-
-def scrub_obj(obj: Any, secrets: list[str]) -> Any:
-    """Scrub secret values from every string in a JSON-like structure."""
-    if isinstance(obj, str):
-        return scrub(obj, secrets)
-    if isinstance(obj, dict):
-        return {scrub_obj(k, secrets): scrub_obj(v, secrets) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [scrub_obj(v, secrets) for v in obj]
-    return obj
-
-
 def captured_environment(environ: Mapping[str, str]) -> dict[str, str]:
     """The variables that matter for a fabric benchmark, secrets redacted by name and value."""
     secrets = secret_values(environ)
@@ -105,10 +74,22 @@ def versions() -> dict[str, Any]:
     return out
 
 
-def host_facts() -> dict[str, Any]:
-    """Facts that change host-memory results (THP decides whether large buffers get huge pages)."""
-    return {
+def host_facts(topology: Any = None) -> dict[str, Any]:
+    """Facts that change host-memory results: THP (huge pages for large buffers), and whether
+    this host runs more busy-polling ranks than it has cores (every timing is then distorted)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = None
+    out: dict[str, Any] = {
         "cpu_count": os.cpu_count(),
         "thp": _read(Path("/sys/kernel/mm/transparent_hugepage/enabled")),
         "kernel": platform.release(),
+        "load_1m": round(load, 2) if load is not None else None,
     }
+    if topology is not None:
+        per_host = max((len(r) for r in topology.ranks_per_host().values()), default=1)
+        out["ranks_per_host_max"] = per_host
+        out["oversubscribed"] = bool(cores and per_host > cores)
+    return out

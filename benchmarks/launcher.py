@@ -9,12 +9,12 @@ reads, because a rank stuck inside a collective cannot answer anything else.
 from __future__ import annotations
 
 import datetime
-import fcntl
 import os
 import socket
-import struct
 from dataclasses import dataclass, field
 from typing import Any, Optional
+
+from fabricbench.collectives.backends.netif import ipv4_interfaces
 
 _RANK_VARS = ("OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK", "SLURM_PROCID")
 _LAUNCHERS = (
@@ -85,21 +85,6 @@ def bootstrap() -> Topology:
     return Topology(comm, comm.rank, comm.size, local_rank, local_size, host, hosts, detect_launcher())
 
 
-def ipv4_interfaces() -> list[tuple[str, str]]:
-    """(interface, address) of this host's non-loopback IPv4 addresses (Linux SIOCGIFADDR)."""
-    out = []
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        for _, name in socket.if_nameindex():
-            try:
-                packed = fcntl.ioctl(s.fileno(), 0x8915, struct.pack("256s", name[:15].encode()))
-            except OSError:
-                continue
-            addr = socket.inet_ntoa(packed[20:24])
-            if not addr.startswith("127."):
-                out.append((name, addr))
-    return out
-
-
 def _ipv4_addresses() -> list[str]:
     return [addr for _, addr in ipv4_interfaces()]
 
@@ -118,10 +103,27 @@ def rendezvous_address(topology: Topology) -> str:
 class Rendezvous:
     store: Any
     address: tuple[str, int]
+    kind: str = "kv"  # "torch": a TCPStore (the torch.distributed rendezvous); "kv": benchmarks.kvstore
+    server: Any = None  # rank 0's KVServer, kept alive for the run
 
 
-def start_store(topology: Topology, timeout_s: float = 300.0) -> Rendezvous:
-    """A torch TCPStore hosted by rank 0; every rank gets a client."""
+def start_store(topology: Topology, timeout_s: float = 300.0, torch_store: bool = False) -> Rendezvous:
+    """The side channel hosted by rank 0 (every rank gets a client). A torch TCPStore when the run uses
+    torch (its process groups rendezvous through it), else a pure-Python store: MPI-only runs never
+    import torch."""
+    if torch_store:
+        return _torch_store(topology, timeout_s)
+    from fabricbench.benchmarks.kvstore import KVClient, KVServer
+
+    server, info = None, None
+    if topology.rank == 0:
+        server = KVServer(rendezvous_address(topology))
+        info = server.address
+    addr, port = topology.comm.bcast(info, root=0)
+    return Rendezvous(KVClient(addr, port, timeout_s), (addr, port), "kv", server)
+
+
+def _torch_store(topology: Topology, timeout_s: float) -> Rendezvous:
     from torch.distributed import TCPStore
 
     timeout = datetime.timedelta(seconds=timeout_s)
@@ -134,12 +136,16 @@ def start_store(topology: Topology, timeout_s: float = 300.0) -> Rendezvous:
     addr, port = topology.comm.bcast(info, root=0)
     if store is None:
         store = TCPStore(addr, port, topology.size, False, timeout=timeout)
-    return Rendezvous(store, (addr, port))
+    return Rendezvous(store, (addr, port), "torch")
 
 
 def store_client(rdv: Rendezvous, size: int, timeout_s: float = 30.0) -> Any:
     """A second client, for a thread that must not share the main thread's connection."""
+    addr, port = rdv.address
+    if rdv.kind == "kv":
+        from fabricbench.benchmarks.kvstore import KVClient
+
+        return KVClient(addr, port, timeout_s)
     from torch.distributed import TCPStore
 
-    addr, port = rdv.address
     return TCPStore(addr, port, size, False, timeout=datetime.timedelta(seconds=timeout_s))

@@ -35,3 +35,37 @@ def row(r: Mapping[str, Any]) -> str:
             f" {_num(r['time_us_median'], 11)} {_num(r['time_us_p99'], 11)} {_num(half, 11)}"
             f" {_num(r['algbw_gbps'], 9)} {_num(r['busbw_gbps'], 9)} {wrong:>7} {r['iterations']:>7}"
             f" {r['stop_reason']:>10}")
+
+
+def footer(rows: list[Mapping[str, Any]]) -> list[str]:
+    """nccl-tests' closing lines, so parsers and habits built on its output keep working."""
+    wrong = sum(int(r["wrong"]) for r in rows if r.get("wrong") is not None and r["wrong"] == r["wrong"])
+    checked = any(r.get("wrong") is not None and r["wrong"] == r["wrong"] for r in rows)
+    bws = [float(r["busbw_gbps"]) for r in rows if r.get("busbw_gbps") is not None and math.isfinite(r["busbw_gbps"])]
+    avg = sum(bws) / len(bws) if bws else float("nan")
+    verdict = "OK" if wrong == 0 else "FAILED"
+    return [f"# Out of bounds values : {wrong if checked else 'N/A'} {verdict if checked else ''}".rstrip(),
+            f"# Avg bus bandwidth    : {avg:.4g}" if bws else "# Avg bus bandwidth    : n/a"]
+
+
+def summary_tables(runs: Any) -> list[str]:
+    """Every run of a loaded set as tables: a line naming the run, then one table per case."""
+    out = []
+    summary = runs.summary
+    key = ["collective", "backend", "device", "dtype", "redop", "inplace"]
+    for run in runs.runs.itertuples():
+        out.append(f"# run {run.run_id}  status {run.status}  instance {run.instance_type}"
+                   + (f"  ({run.status_reason})" if run.status != "ok" and run.status_reason else ""))
+        mine = summary[summary["run_id"] == run.run_id] if not summary.empty else summary
+        if mine.empty:
+            out.append("# no completed sizes")
+            continue
+        rows_all = []
+        for _, group in mine.groupby(key, sort=False, dropna=False):
+            rows = group.to_dict("records")
+            rows_all += rows
+            out.append(case_banner(rows[0]))
+            out.append(HEADER)
+            out.extend(row(r) for r in rows)
+        out.extend(footer(rows_all))
+    return out

@@ -28,5 +28,8 @@ SPEC = register(
         inplace_offsets=lambda ctx: (ctx.rank * ctx.counts.chunk, 0),
         native_kernel="allgather",
         description="size = n x per-rank chunk (the whole output), count = per-rank elements",
+        nccl_tests_programs=("all_gather_perf",),
+        tool_names=("AllGather", "Allgather", "osu_allgather", "MPI_Allgather"),
+        name_hints=(r"all_?gather",),
     )
 )

@@ -16,5 +16,8 @@ SPEC = register(
         uses_redop=True,
         native_kernel="allreduce",
         description="size = whole buffer, count = its elements",
+        nccl_tests_programs=("all_reduce_perf",),
+        tool_names=("AllReduce", "Allreduce", "osu_allreduce", "MPI_Allreduce"),
+        name_hints=(r"all_?reduce",),
     )
 )

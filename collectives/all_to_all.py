@@ -31,5 +31,9 @@ SPEC = register(
         inplace_modes=(False,),
         native_kernel="alltoall",
         description="size = n x per-peer chunk (a rank's whole send buffer), count = per-peer elements",
+        nccl_tests_programs=("alltoall_perf",),
+        tool_names=("AllToAll", "Alltoall", "osu_alltoall", "MPI_Alltoall"),
+        name_hints=(r"all_?to_?all",),
+        peak_scope="gpu",
     )
 )

@@ -19,5 +19,8 @@ SPEC = register(
         uses_root=True,
         native_kernel="bcast",
         description="size = buffer, count = its elements",
+        nccl_tests_programs=("broadcast_perf",),
+        tool_names=("Broadcast", "Bcast", "osu_bcast", "MPI_Bcast"),
+        name_hints=(r"broadcast|bcast",),
     )
 )

@@ -66,6 +66,9 @@ P2P_LATENCY = register(
         ops_per_sample=lambda ctx: 2,  # one sample is a round trip; latency is half of it
         native_kernel="pingpong",
         description="ping-pong; time = half round trip; size = message",
+        tool_names=("osu_latency", "PingPong", "pingpong"),
+        metric="latency",
+        peak_scope="gpu",
     )
 )
 
@@ -84,6 +87,9 @@ P2P_BW = register(
         ops_per_sample=lambda ctx: ctx.window,  # time per message = window time / window
         native_kernel="p2p_bw",
         description="unidirectional stream of a window of messages; size = message",
+        tool_names=("osu_bw", "Uniband"),
+        one_way=True,
+        peak_scope="gpu",
     )
 )
 
@@ -103,5 +109,8 @@ P2P_BIBW = register(
         ops_per_sample=lambda ctx: ctx.window,
         native_kernel="p2p_bibw",
         description="bidirectional window; busbw = aggregate of both directions; size = message",
+        tool_names=("osu_bibw", "Biband"),
+        peak_scope="gpu",
+        directions=2.0,
     )
 )

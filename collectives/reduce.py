@@ -16,5 +16,8 @@ SPEC = register(
         uses_root=True,
         native_kernel="reduce",
         description="size = buffer, count = its elements",
+        nccl_tests_programs=("reduce_perf",),
+        tool_names=("Reduce", "osu_reduce", "MPI_Reduce"),
+        name_hints=(r"(?<!all_)(?<!all)reduce(?!_?scatter)",),
     )
 )

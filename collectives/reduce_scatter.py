@@ -23,5 +23,8 @@ SPEC = register(
         uses_redop=True,
         native_kernel="reduce_scatter",
         description="size = n x per-rank chunk (the whole input), count = per-rank result elements",
+        nccl_tests_programs=("reduce_scatter_perf",),
+        tool_names=("ReduceScatter", "Reduce_scatter", "Reduce_scatter_block", "osu_reduce_scatter"),
+        name_hints=(r"reduce_?scatter",),
     )
 )

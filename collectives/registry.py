@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import Optional
+
 from fabricbench.collectives.spec import CollectiveSpec
 
 _SPECS: dict[str, CollectiveSpec] = {}
@@ -17,6 +20,9 @@ ALIASES = {
     "bw": "p2p_bw",
     "bibw": "p2p_bibw",
 }
+
+
+DEFAULT = "all_reduce"  # what `run` measures when no collective is named
 
 
 class UnknownCollective(KeyError):
@@ -49,3 +55,31 @@ def names() -> list[str]:
 
 def all_specs() -> list[CollectiveSpec]:
     return list(_SPECS.values())
+
+
+def by_program(program: str) -> Optional[CollectiveSpec]:
+    """The spec an nccl-tests/rccl-tests binary measures (`all_reduce_perf`, `..._perf_mpi`)."""
+    name = program.strip().rsplit("/", 1)[-1].removesuffix("_mpi")
+    return next((s for s in _SPECS.values() if name in s.nccl_tests_programs), None)
+
+
+def by_tool_name(name: str) -> Optional[CollectiveSpec]:
+    """The spec another tool's name stands for (NCCL `AllReduce`, IMB `Allreduce`, `osu_bw` ...)."""
+    key = name.strip().lower()
+    for s in _SPECS.values():
+        if key == s.name or key in (t.lower() for t in s.tool_names):
+            return s
+    return None
+
+
+def from_file_name(stem: str) -> Optional[CollectiveSpec]:
+    """The spec a log's file name suggests (`all_reduce__p5-2node.txt`), or None."""
+    text = stem.lower().split("__")[0] if "__" in stem else stem.lower()
+    for s in _SPECS.values():
+        if any(re.search(h, text) for h in s.name_hints):
+            return s
+    return None
+
+
+def program_names() -> list[str]:
+    return [p for s in _SPECS.values() for p in s.nccl_tests_programs]

@@ -23,5 +23,9 @@ SPEC = register(
         native_kernel="sendrecv",
         min_ranks=2,  # gloo cannot send to itself; a one-rank ring moves nothing anyway
         description="size = per-rank send, count = its elements",
+        nccl_tests_programs=("sendrecv_perf",),
+        tool_names=("SendRecv", "Sendrecv", "MPI_Sendrecv"),
+        name_hints=(r"sendrecv",),
+        peak_scope="gpu",
     )
 )

@@ -83,10 +83,47 @@ class CollectiveSpec:
     native_kernel: Optional[str] = None  # name of the C timing-loop kernel, if there is one
     description: str = ""
     notes: Sequence[str] = field(default_factory=tuple)
+    # -- what the rest of fabricbench knows about it (nothing outside collectives/ keys on a name)
+    nccl_tests_programs: tuple[str, ...] = ()  # nccl-tests / rccl-tests binaries that measure it
+    tool_names: tuple[str, ...] = ()  # how other tools name it (NCCL, MPI, OSU, IMB), matched case-blind
+    name_hints: tuple[str, ...] = ()  # regexes that find it in a log's file name
+    one_way: bool = False  # point-to-point traffic flows one way: a pattern round measures each direction
+    metric: str = "bandwidth"  # the headline metric: "bandwidth" (higher is better) or "latency" (lower is)
+    peak_scope: str = "node"  # across nodes, bound by a node's NICs ("node") or one GPU's share ("gpu")
+    directions: float = 1.0  # link directions its busbw spans (2 for bidirectional bandwidth)
 
     def participates(self, ctx: Context) -> bool:
         """Whether this rank takes part (only the pair does for point-to-point specs)."""
         return not self.point_to_point or ctx.rank in ctx.peers
+
+
+    def ranks_for_factor(self, low: float, high: float, limit: int = 1 << 30) -> Optional[tuple[int, int]]:
+        """Rank counts n >= 2 whose busbw factor lies in [low, high]: the inverse of ``busbw_factor``.
+
+        Lets a log's printed busbw/algbw tell how many ranks ran. None when the factor does not
+        depend on n (broadcast, reduce: 1 for every n) or when no n fits.
+        """
+        f = self.busbw_factor
+        if f(2) == f(limit):
+            return None
+        first = _bisect(lambda n: f(n) >= low, 2, limit)
+        last = _bisect(lambda n: f(n) > high, 2, limit) - 1
+        return (first, last) if first is not None and last is not None and first <= last else None
+
+
+def _bisect(pred: Callable[[int], bool], lo: int, hi: int) -> Optional[int]:
+    """The smallest n in [lo, hi] with pred(n) (pred monotone: False...True); hi + 1 if none."""
+    if pred(lo):
+        return lo
+    if not pred(hi):
+        return hi + 1
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if pred(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
 
 
 def split_count(size_bytes: int, elem_size: int, nranks: int) -> int:

@@ -14,7 +14,8 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from fabricbench.reports.catalog import cloud_of, family_of, load_catalog, peak_busbw
+from fabricbench.benchmarks.model.catalog import cloud_of, family_of, load_catalog
+from fabricbench.reports.peaks import peak_busbw
 
 KEY = ["run_id", "collective", "backend", "device", "dtype", "redop", "inplace"]
 
@@ -35,8 +36,8 @@ def enrich(summary: pd.DataFrame, runs: pd.DataFrame, catalog: Optional[pd.DataF
     df["instance_type"] = df["instance_type"].fillna("unknown")
     df = _derive_nodes(df, cat)
     types = df["instance_type"].unique()
-    df["family"] = df["instance_type"].map({t: family_of(t, cat) for t in types})
-    df["cloud"] = df["instance_type"].map({t: cloud_of(t, cat) for t in types})
+    df["family"] = df["instance_type"].map({t: family_of(t) for t in types})
+    df["cloud"] = df["instance_type"].map({t: cloud_of(t) for t in types})
     keys = df[["instance_type", "nnodes", "collective"]].drop_duplicates()
     peaks = {(t, n, c): peak_busbw(t, int(n) if pd.notna(n) else None, c, cat)
              for t, n, c in keys.itertuples(index=False)}
@@ -126,6 +127,10 @@ def warnings(enriched: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
             out.append((family, r.run_id, "error", "NCCL used NET/Socket: TCP fallback, the fast fabric was not used"))
         if getattr(r, "trusted", True) is False:
             out.append((family, r.run_id, "error", f"log is inconsistent and not trusted: {r.status_reason}"))
+        if getattr(r, "native_timer", None) is False:
+            out.append((family, r.run_id, "warning", "python timer: small-message times include ~0.7 us of "
+                        "interpreter time per call; the native MPI loop was not built "
+                        f"({getattr(r, 'native_timer_reason', '') or 'no reason recorded'})"))
         if r.status not in ("ok", None) and getattr(r, "classification", None) != "inconsistent":
             out.append((family, r.run_id, "warning", f"run status {r.status}: {r.status_reason or ''}".strip()))
     if not enriched.empty:

@@ -22,10 +22,17 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
+from fabricbench.benchmarks.model.load import Runs
+from fabricbench.collectives import registry
+
 Z_THRESHOLD = 4.0
 REL_THRESHOLD = 0.25
 NOISE_FLOOR = math.log(1.05)
-BANDWIDTH = {"p2p_bw", "p2p_bibw"}  # higher is better; p2p_latency: lower is better
+
+
+def higher_is_better(collective: str) -> bool:
+    """Bandwidth tests are judged on GB/s (higher is better), latency tests on time (lower is)."""
+    return registry.get(collective).metric == "bandwidth"
 
 
 def pair_table(points: pd.DataFrame, rank_samples: pd.DataFrame, hosts: dict[int, str]) -> pd.DataFrame:
@@ -55,9 +62,10 @@ def link_table(pairs: pd.DataFrame, collective: str) -> pd.DataFrame:
     df = pairs[pairs["collective"] == collective]
     if df.empty:
         return pd.DataFrame(columns=["src", "dst", "value", "samples"])
-    size = df["size_bytes"].max() if collective in BANDWIDTH else df["size_bytes"].min()
+    bandwidth = higher_is_better(collective)
+    size = df["size_bytes"].max() if bandwidth else df["size_bytes"].min()
     df = df[(df["size_bytes"] == size) & (df["src"] != df["dst"])]
-    value = "gbps" if collective in BANDWIDTH else "time_us"
+    value = "gbps" if bandwidth else "time_us"
     out = df.groupby(["src", "dst"], as_index=False).agg(value=(value, "median"), samples=("samples", "sum"))
     out["size_bytes"] = size
     return out
@@ -154,10 +162,33 @@ def diagnose(points: pd.DataFrame, samples: pd.DataFrame, rank_samples: Optional
     for collective in sorted(pairs["collective"].unique()) if not pairs.empty else []:
         links = link_table(pairs, collective)
         matrices[collective] = links
-        for v in diagnose_links(links, collective in BANDWIDTH, **thresholds):
+        for v in diagnose_links(links, higher_is_better(collective), **thresholds):
             v["evidence"]["collective"] = collective
             v["evidence"]["size_bytes"] = int(links["size_bytes"].iloc[0])
             if not any(v["kind"] == w["kind"] and v["hosts"] == w["hosts"] for w in verdicts):
                 verdicts.append(v)
     verdicts += stragglers(points, samples, hosts)
     return {"verdicts": verdicts, "matrices": matrices}
+
+
+def diagnose_run(runs: Runs, run_id: str, **thresholds: float) -> dict[str, Any]:
+    """Verdicts and link matrices of one loaded run (its hosts from its RunRecord)."""
+    rec = runs.records[run_id]
+    points = runs.points[runs.points["run_id"] == run_id] if not runs.points.empty else runs.points
+    samples = runs.samples[runs.samples["run_id"] == run_id] if not runs.samples.empty else runs.samples
+    ranks = runs.rank_samples
+    ranks = ranks[ranks["run_id"] == run_id] if not ranks.empty else ranks
+    result = diagnose(points, samples, ranks, rec.rank_hosts(), **thresholds)
+    for v in result["verdicts"]:
+        v["run_id"] = run_id
+    return result
+
+
+def examined(runs: Runs) -> dict[str, int]:
+    """What a diagnosis looked at, so 'clean' says what it rests on."""
+    pts = runs.points
+    pattern = pts["pairs"].notna() if "pairs" in pts.columns else pd.Series(False, index=pts.index)
+    links = sum(len(p) for p in pts.loc[pattern, "pairs"]) if pattern.any() else 0
+    ranks = int(sum(r.nranks or 0 for r in runs.records.values()))
+    return {"runs": len(runs.records), "points": int(len(pts)), "pattern_points": int(pattern.sum()),
+            "rank_pairs": int(links), "ranks": ranks}

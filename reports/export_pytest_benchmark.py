@@ -12,11 +12,12 @@ from typing import Any
 
 import numpy as np
 
-from fabricbench.benchmarks.aggregate import bandwidth_gbps
-from fabricbench.benchmarks.errors import UsageError
-from fabricbench.benchmarks.results import find_run_dirs, load_runs, read_run_meta
+from fabricbench.benchmarks.model.catalog import family_of
+from fabricbench.benchmarks.model.errors import UsageError
+from fabricbench.benchmarks.model.load import load_runs
+from fabricbench.benchmarks.model.store import find_run_dirs
+from fabricbench.benchmarks.model.summary import bandwidth_gbps
 from fabricbench.benchmarks.sizes import format_size
-from fabricbench.reports.catalog import family_of
 from fabricbench.reports.gate.fingerprint import digest, fingerprint
 
 
@@ -31,9 +32,8 @@ def export(paths: list[str]) -> dict[str, Any]:
     if not dirs:
         raise UsageError(f"export: no run directories in {' '.join(paths)}")
     runs = load_runs(dirs)
-    metas = {m["run_id"]: m for m in (read_run_meta(d) for d in dirs)}
+    metas = runs.records
     benchmarks = []
-    samples = runs.samples.groupby(["run_id", "point_id"])["time_us"]
     pts = runs.points.copy()
     pts["_fp"] = pts["run_id"].map(lambda r: fingerprint(metas[r]))
     pts["_family"] = pts["_fp"].map(lambda f: family_of(f["context"]["instance_type"]) if family_of(
@@ -52,7 +52,7 @@ def export(paths: list[str]) -> dict[str, Any]:
         stats = Stats()
         launch_medians = []
         for run_id, point_id in zip(cell["run_id"], cell["point_id"], strict=True):
-            times = samples.get_group((run_id, point_id)).to_numpy()
+            times = runs.matrix(run_id, point_id).max(axis=0)
             launch_medians.append(float(np.median(times)))
             for t in times:
                 stats.update(float(t) * 1e-6)
@@ -82,7 +82,7 @@ def export(paths: list[str]) -> dict[str, Any]:
     return {
         "machine_info": {**_machine(), "fabricbench": {**fp["context"], **fp["treatment"],
                                                         "family": family_of(fp["context"]["instance_type"])}},
-        "commit_info": {"id": (first.get("versions") or {}).get("fabricbench"), "dirty": False,
+        "commit_info": {"id": first.versions.fabricbench, "dirty": False,
                         "project": "fabricbench"},
         "benchmarks": benchmarks, "datetime": now(), "version": pytest_benchmark.__version__,
     }

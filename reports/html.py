@@ -15,6 +15,7 @@ import pandas as pd
 
 from fabricbench.benchmarks.sizes import format_size
 from fabricbench.reports import analysis, figures
+from fabricbench.reports.diagnose import higher_is_better
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TABLE_COLUMNS = ["size_bytes", "count", "dtype", "redop", "inplace", "nranks", "iterations", "time_us_median",
@@ -57,7 +58,7 @@ def fabric_section(run_ids: set, diagnostics: dict, points: pd.DataFrame) -> lis
             item["verdicts"] = d["verdicts"]
             for coll, links in d["matrices"].items():
                 if not links.empty:
-                    unit = "GB/s" if coll in ("p2p_bw", "p2p_bibw") else "us"
+                    unit = "GB/s" if higher_is_better(coll) else "us"
                     size = int(links["size_bytes"].iloc[0])
                     item["heatmaps"].append(figures.heatmap_figure(links, f"{coll} at {size} B ({unit})", unit))
         if not points.empty and "rank_median_us" in points.columns:

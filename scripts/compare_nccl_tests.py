@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from fabricbench.benchmarks.results import load_runs  # noqa: E402
+from fabricbench.benchmarks.model.load import load_runs  # noqa: E402
 
 # nccl-tests binary (from the JSON's args[0]) -> our collective name
 BINARIES = {"all_reduce_perf": "all_reduce", "all_gather_perf": "all_gather", "reduce_scatter_perf": "reduce_scatter",

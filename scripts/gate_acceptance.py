@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from fabricbench.reports.gate import acceptance as acc  # noqa: E402
-from fabricbench.reports.gate import synthetic as syn  # noqa: E402
+from tests.support import acceptance as acc  # noqa: E402
+from tests.support import synthetic as syn  # noqa: E402
 
 
 def main() -> None:

@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from fabricbench.benchmarks.model.catalog import load_catalog  # noqa: E402
 from fabricbench.cli.main import main as fabricbench  # noqa: E402
-from fabricbench.reports.catalog import load_catalog  # noqa: E402
 
 
 def sidecar_facts(log: Path, types: list[str]) -> tuple[str | None, int | None]:

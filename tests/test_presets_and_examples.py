@@ -9,8 +9,9 @@ import pytest
 import yaml
 
 from fabricbench.benchmarks.config import build_config, load_yaml
+from fabricbench.benchmarks.model.catalog import load_catalog
 from fabricbench.cli.main import build_parser
-from fabricbench.reports.catalog import load_catalog, peak_busbw
+from fabricbench.reports.peaks import peak_busbw
 from tests.helpers import ROOT
 
 PRESETS = sorted((ROOT / "configs" / "presets").glob("*.yaml"))

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.datasets import H200
 from tests.helpers import ROOT, only_run, run_mpi
-
-SHARED = ROOT.parent / "shared" / "data" / "nccl-tests-h200-1gpu"
 
 
 def test_gpu_smoke_is_valid_bash_and_refuses_without_gpu(tmp_path):
@@ -19,7 +18,6 @@ def test_gpu_smoke_is_valid_bash_and_refuses_without_gpu(tmp_path):
 
 
 @pytest.mark.mpi
-@pytest.mark.skipif(not (SHARED / "all_reduce.json").exists(), reason="shared H200 data not present")
 def test_compare_with_real_nccl_tests_json(tmp_path):
     # Our sizes match the H200 JSON's (8 B to 256 MiB by 4); the numbers differ (CPU vs GPU) and
     # the H200 run has one rank (busbw 0), so only the mechanics are checked here.
@@ -27,7 +25,7 @@ def test_compare_with_real_nccl_tests_json(tmp_path):
                    "-n", "3", "--inplace", "0", "--out", str(tmp_path))
     assert proc.returncode == 0
     cmp = subprocess.run([sys.executable, str(ROOT / "scripts/compare_nccl_tests.py"), str(only_run(tmp_path)),
-                          str(SHARED / "all_reduce.json")], capture_output=True, text=True)
+                          str(H200 / "all_reduce.json")], capture_output=True, text=True)
     lines = [ln for ln in cmp.stdout.splitlines() if ln.startswith("all_reduce")]
     assert [int(ln.split()[1]) for ln in lines] == [8, 32, 128, 512, 2048]
     assert cmp.stdout.rstrip().splitlines()[-1].startswith("# targets")

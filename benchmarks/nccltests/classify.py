@@ -1,50 +1,30 @@
 """Classify a parsed log and check that its numbers agree with its collective.
 
-The rank count is taken from the device list and, independently, recovered from busbw/algbw
-(n = 2/(2 - r) for all_reduce, n = 1/(1 - r) for the (n-1)/n family), with the uncertainty
-that the printed decimals allow. A ratio that matches no integer rank count, a derived count
+The rank count is taken from the device list and, independently, recovered from busbw/algbw by
+inverting the collective's own busbw factor (collectives/), with the uncertainty that the
+printed decimals allow. A ratio that matches no integer rank count, a derived count
 that contradicts the device list, or algbw != size/time means the table is not a faithful
 nccl-tests run: it is flagged, not trusted.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from pathlib import Path
 from typing import Optional
 
 from fabricbench.benchmarks.nccltests import model
 from fabricbench.benchmarks.nccltests.model import ParsedLog, Row
-
-# nccl-tests program -> our collective and the shape of its busbw factor
-PROGRAMS = {
-    "all_reduce_perf": "all_reduce", "all_gather_perf": "all_gather", "reduce_scatter_perf": "reduce_scatter",
-    "alltoall_perf": "all_to_all", "broadcast_perf": "broadcast", "reduce_perf": "reduce",
-    "sendrecv_perf": "sendrecv",
-}
-FACTOR_FAMILY = {"all_reduce": "allreduce", "all_gather": "ring", "reduce_scatter": "ring", "all_to_all": "ring",
-                 "broadcast": "unit", "reduce": "unit", "sendrecv": "unit"}
-_NAME_HINTS = [(re.compile(p), name) for p, name in (
-    (r"all_?reduce", "all_reduce"), (r"all_?gather", "all_gather"), (r"reduce_?scatter", "reduce_scatter"),
-    (r"all_?to_?all", "all_to_all"), (r"broadcast|bcast", "broadcast"), (r"sendrecv", "sendrecv"),
-    (r"(?<!all_)(?<!all)reduce(?!_?scatter)", "reduce"),
-)]
+from fabricbench.collectives import registry
+from fabricbench.collectives.spec import CollectiveSpec
 
 
 def identify_collective(log: ParsedLog, explicit: Optional[str] = None) -> str:
     """Explicit > the program named in the log > the file name; '' when unknown."""
     if explicit:
         return explicit
-    if log.program:
-        name = PROGRAMS.get(log.program.removesuffix("_mpi"))
-        if name:
-            return name
-    stem = Path(log.source).name.lower()
-    for pattern, name in _NAME_HINTS:
-        if pattern.search(stem.split("__")[0] if "__" in stem else stem):
-            return name
-    return ""
+    spec = registry.by_program(log.program) if log.program else None
+    spec = spec or registry.from_file_name(Path(log.source).name)
+    return spec.name if spec else ""
 
 
 def precision(h: model.Half) -> tuple[float, float]:
@@ -64,33 +44,32 @@ def _ratio_bounds(busbw: float, algbw: float, half_unit: float) -> tuple[float, 
     return lo, hi
 
 
-def _n_from_ratio(family: str, r: float) -> float:
-    if family == "allreduce":
-        return 2.0 / (2.0 - r) if r < 2.0 else math.inf
-    return 1.0 / (1.0 - r) if r < 1.0 else math.inf
+def derive_nranks(rows: list[Row], spec: Optional[CollectiveSpec]) -> tuple[Optional[int], bool, list[str]]:
+    """(rank count the busbw/algbw ratio implies, whether it is unique, contradictions found).
 
-
-def derive_nranks(rows: list[Row], family: str) -> tuple[Optional[int], bool, list[str]]:
-    """(rank count the busbw/algbw ratio implies, whether it is unique, contradictions found)."""
-    if family not in ("allreduce", "ring"):
+    Inverts the spec's own busbw factor; a factor that does not depend on n says nothing.
+    """
+    if spec is None or spec.busbw_factor(2) == spec.busbw_factor(1 << 20):
         return None, False, []
     halves = [h for r in rows for h in (r.out_of_place, r.in_place) if h and h.algbw >= 1.0 and h.busbw > 0]
     if not halves:
         return None, False, []
     best = max(halves, key=lambda h: h.algbw)  # the most significant digits
     lo, hi = _ratio_bounds(best.busbw, best.algbw, precision(best)[1])
-    n_lo, n_hi = _n_from_ratio(family, lo), _n_from_ratio(family, hi)
-    # A ratio at or above the factor's limit (2 for all_reduce, 1 for the (n-1)/n family) fits no n.
-    first = max(2, math.ceil(n_lo - 1e-9)) if math.isfinite(n_lo) else 1 << 31
-    last = math.floor(n_hi + 1e-9) if math.isfinite(n_hi) else 1 << 30
-    if last < first:
+    found = spec.ranks_for_factor(lo, hi)
+    if found is None:
         kind = "busbw < algbw" if best.busbw < best.algbw else "busbw/algbw"
         return None, False, [f"{kind} ({best.busbw:g} vs {best.algbw:g} GB/s) matches no rank count for this "
                              "collective"]
+    first, last = found
     if first == last:
         return first, True, []
-    n_mid = _n_from_ratio(family, best.busbw / best.algbw)
-    return (round(n_mid) if math.isfinite(n_mid) else None), False, []
+    ratio = best.busbw / best.algbw
+    above = spec.ranks_for_factor(ratio, hi)  # the first n whose factor reaches the printed ratio
+    n = above[0] if above else last
+    if n > first and abs(spec.busbw_factor(n - 1) - ratio) < abs(spec.busbw_factor(n) - ratio):
+        n -= 1
+    return n, False, []
 
 
 def _algbw_fits(size: int, h: model.Half, unit_us: float) -> bool:
@@ -105,7 +84,7 @@ def _algbw_fits(size: int, h: model.Half, unit_us: float) -> bool:
     return lo * 0.98 - da <= h.algbw <= hi * 1.02 + da
 
 
-def check_consistency(log: ParsedLog, family: str) -> list[str]:
+def check_consistency(log: ParsedLog, spec: Optional[CollectiveSpec]) -> list[str]:
     problems = []
     for row in log.rows if log.time_kind == "time" else ():
         size = row.size
@@ -121,12 +100,12 @@ def check_consistency(log: ParsedLog, family: str) -> list[str]:
                 break
         if len(problems) >= 3:
             break
-    derived, exact, ratio_problems = derive_nranks(log.rows, family)
+    derived, exact, ratio_problems = derive_nranks(log.rows, spec)
     problems += ratio_problems
     log.nranks_derived = derived
     if exact and log.nranks_devices and not log.devices_elided and derived != log.nranks_devices:
         problems.append(f"busbw/algbw implies {derived} ranks but the device list has {log.nranks_devices}")
-    if family == "unit":
+    if spec is not None and spec.busbw_factor(2) == spec.busbw_factor(1 << 20) == 1.0:
         for row in log.rows:
             h = row.out_of_place
             if h and h.algbw >= 1.0 and abs(h.busbw - h.algbw) > 0.02 * h.algbw + 0.01:
@@ -148,8 +127,8 @@ def classify(log: ParsedLog, collective: Optional[str] = None) -> ParsedLog:
     if wrong or log.footer_ok is False:
         what = f"{len(wrong)} row half(s) with #wrong > 0" if wrong else "footer says FAILED"
         reasons.setdefault(model.WRONG_DATA, []).append(what)
-    family = FACTOR_FAMILY.get(log.collective, "")
-    problems = check_consistency(log, family) if log.rows else []
+    spec = registry.get(log.collective) if log.collective in registry.names() else None
+    problems = check_consistency(log, spec) if log.rows else []
     if problems:
         reasons[model.INCONSISTENT] = problems
     if not log.rows:

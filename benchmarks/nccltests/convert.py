@@ -9,18 +9,21 @@ reader can see both them and ours (recomputed from the time with our factors).
 
 from __future__ import annotations
 
-import time
+from dataclasses import replace
 from typing import Any, Optional
 
-from fabricbench.benchmarks.aggregate import per_iteration, summary_frame, summary_row
-from fabricbench.benchmarks.nccltests import model
+from fabricbench.benchmarks.model.enums import LogClass, RunStatus, TimingMode
+from fabricbench.benchmarks.model.point import PointRecord
+from fabricbench.benchmarks.model.run import Footer, Instance, LogSource, NcclInfo, RunRecord, Versions
+from fabricbench.benchmarks.model.store import RunWriter, new_run_id, utc_now
 from fabricbench.benchmarks.nccltests.model import Half, ParsedLog, Row
-from fabricbench.benchmarks.records import PointRecord, RunWriter, new_run_id
 from fabricbench.collectives import registry
 from fabricbench.collectives.dtypes import get_dtype
 
-STATUS = {model.OK: "ok", model.TRUNCATED: "incomplete", model.HANG: "incomplete", model.ERROR: "failed",
-          model.WRONG_DATA: "failed", model.INCONSISTENT: "ok", model.NOT_A_TABLE: "failed"}
+STATUS = {LogClass.OK: RunStatus.OK, LogClass.TRUNCATED: RunStatus.INCOMPLETE, LogClass.HANG: RunStatus.INCOMPLETE,
+          LogClass.ERROR: RunStatus.FAILED, LogClass.WRONG_DATA: RunStatus.FAILED, LogClass.INCONSISTENT: RunStatus.OK,
+          LogClass.NOT_A_TABLE: RunStatus.FAILED}
+UNTRUSTED = (LogClass.INCONSISTENT, LogClass.NOT_A_TABLE)
 
 
 def _dtype(name: str) -> str:
@@ -30,15 +33,15 @@ def _dtype(name: str) -> str:
         return name  # uint32, fp8...: kept as printed
 
 
-def _samples(half: Half) -> tuple[list[list[float]], str, str]:
+def _samples(half: Half) -> tuple[list[list[float]], TimingMode, str]:
     per = half.per_iter or {}
     procs = per.get("per_process_max_times_us")
     if isinstance(procs, list) and procs and all(isinstance(p, list) and p for p in procs):
-        return procs, "iter", "nccl-tests-events"
+        return procs, TimingMode.ITER, "nccl-tests-events"
     times = per.get("times_us")
     if isinstance(times, list) and times:
-        return [times], "iter", "nccl-tests-events"
-    return [[half.time_us]], "nccl-tests", "nccl-tests"
+        return [times], TimingMode.ITER, "nccl-tests-events"
+    return [[half.time_us]], TimingMode.NCCL_TESTS, "nccl-tests"
 
 
 def points(log: ParsedLog, nnodes: Optional[int] = None) -> list[PointRecord]:
@@ -60,9 +63,9 @@ def _point(log: ParsedLog, row: Row, half: Half, inplace: bool, n: int, hosts: O
            factor: Optional[float]) -> PointRecord:
     samples, timing, timer = _samples(half)
     if log.time_kind == "cputime":
-        timing = "cputime"
-    elif timing == "nccl-tests" and int(log.params.get("graph", 0) or 0) > 0:
-        timing = "nccl-tests-graph"  # CUDA-graph launches: another timing mode, never gated against plain ones
+        timing = TimingMode.CPUTIME
+    elif timing is TimingMode.NCCL_TESTS and int(log.params.get("graph", 0) or 0) > 0:
+        timing = TimingMode.NCCL_TESTS_GRAPH  # CUDA-graph launches: another timing mode, never gated against plain ones
     printed_factor = half.busbw / half.algbw if half.algbw else 0.0
     return PointRecord(
         collective=log.collective or "unknown", backend="nccl-tests", transport="nccl", device="cuda",
@@ -70,64 +73,48 @@ def _point(log: ParsedLog, row: Row, half: Half, inplace: bool, n: int, hosts: O
         size_bytes=row.size, count=row.count, nranks=n, nnodes=hosts or 0, timing=timing, timer=timer,
         ops_per_sample=iters or 1, warmup=int(log.params.get("warmup_iters", 0) or 0), stop_reason="fixed",
         wrong=half.wrong, time_us=samples, busbw_factor=factor if factor is not None else printed_factor,
-        source=log.tool,
+        source=log.tool, trusted=log.status not in UNTRUSTED,
         extra={"algbw_printed": half.algbw, "busbw_printed": half.busbw, "wrong_printed": half.wrong_raw,
                "occurrence": row.occurrence, "line": row.line, "timestamp": row.timestamp or None,
                "per_iter": {k: v for k, v in (half.per_iter or {}).items() if not isinstance(v, list)} or None},
     )
 
 
-def run_meta(log: ParsedLog, run_id: str, instance_type: Optional[str], command: Any = None) -> dict[str, Any]:
-    status = STATUS[log.status]
-    return {
-        "schema": 1,
-        "run_id": run_id,
-        "source": log.tool,
-        "status": status,
-        "status_reason": "; ".join(log.reasons),
-        "classification": log.status,
-        "trusted": log.status not in (model.INCONSISTENT, model.NOT_A_TABLE),
-        "started": None,
-        "ended": None,
-        "ingested": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "log": {"path": log.source, "format": log.format, "program": log.program, "params": log.params,
-                "columns": log.columns, "errors": log.errors[:20], "skipped": log.skipped[:20],
-                "elided": log.elided, "footer": {"out_of_bounds": log.footer_oob, "ok": log.footer_ok,
-                                                 "avg_busbw": log.footer_avg_busbw}},
-        "command": command,
-        "nranks": log.nranks,
-        "nranks_devices": log.nranks_devices,
-        "nranks_derived": log.nranks_derived,
-        "nnodes": len(log.hosts) or None,
-        "hosts": {h: sorted(d.rank for d in log.devices if d.host == h) for h in log.hosts},
-        "devices": [vars(d) for d in log.devices],
-        "instance": {"instance_type": instance_type or "unknown", "source": "cli" if instance_type else "none"},
-        "versions": {"nccl_tests": log.version or None, "nccl_tests_git": log.git_hash or None,
-                     "nccl": log.nccl_version or None},
-    }
+def run_record(log: ParsedLog, run_id: str, instance_type: Optional[str], command: Any = None) -> RunRecord:
+    return RunRecord(
+        run_id=run_id, source=log.tool, status=STATUS[log.status], status_reason="; ".join(log.reasons),
+        classification=log.status, trusted=log.status not in UNTRUSTED, ingested=utc_now(),
+        log=LogSource(path=log.source, format=log.format, program=log.program or None, params=log.params,
+                      columns=log.columns, errors=log.errors[:20], skipped=[list(x) for x in log.skipped[:20]],
+                      elided=log.elided, footer=Footer(log.footer_oob, log.footer_ok, log.footer_avg_busbw)),
+        command=[str(c) for c in command] if command else None, nranks=log.nranks,
+        nranks_devices=log.nranks_devices, nranks_derived=log.nranks_derived, nnodes=len(log.hosts) or None,
+        hosts={h: sorted(d.rank for d in log.devices if d.host == h) for h in log.hosts},
+        devices=[replace(d) for d in log.devices],
+        instance=Instance(instance_type=instance_type or "unknown", source="cli" if instance_type else "none"),
+        versions=Versions(nccl_tests=log.version or None, nccl_tests_git=log.git_hash or None,
+                          nccl=log.nccl_version or None),
+    )
 
 
 def write_run(log: ParsedLog, out_dir: str, instance_type: Optional[str] = None, tag: str = "",
               command: Any = None, secrets: Optional[list[str]] = None, writer: Optional[RunWriter] = None,
-              info: Optional[dict] = None, extra_meta: Optional[dict] = None) -> str:
+              info: Optional[NcclInfo] = None, nnodes: Optional[int] = None, **fields: Any) -> str:
     """Write the run directory; returns its path. A log with no rows still gets run.json."""
+    from fabricbench.benchmarks.preflight.run import from_nccl_info  # preflight's rules, judged on the log
+
     if writer is None:
         writer = RunWriter(out_dir, new_run_id(tag or f"{log.collective or 'nccl-tests'}"), secrets or [])
-    run_id = writer.dir.name
-    rows = []
-    for rec in points(log, (extra_meta or {}).get("nnodes")):
-        writer.append_point(rec)
-        rows.append(summary_row(rec.meta(), per_iteration(rec.time_us), rec.busbw_factor))
-    if rows:
-        writer.write_summary(summary_frame(rows))
-    meta = run_meta(log, run_id, instance_type, command)
-    meta["nccl_info"] = info or {}
-    meta.update(extra_meta or {})
-    from fabricbench.benchmarks.preflight.run import from_nccl_info  # late: preflight imports the catalog
-
-    meta["preflight"] = from_nccl_info(info or {}, instance_type, meta.get("nnodes"))
-    meta["points_completed"] = len(rows)
-    meta["wrong_points"] = sum(1 for r in rows if r.get("wrong"))
-    writer.write_run(meta)
+    rec = run_record(log, writer.dir.name, instance_type, command)
+    rec.nnodes = nnodes or rec.nnodes
+    for key, value in fields.items():
+        setattr(rec, key, value)
+    for point in points(log, nnodes):
+        row = writer.append_point(point)
+        rec.points_completed += 1
+        rec.wrong_points += int(bool(row.get("wrong")))
+    rec.nccl_info = info or NcclInfo()
+    rec.preflight = from_nccl_info(rec.nccl_info, instance_type, rec.nnodes)
+    writer.write_run(rec)
     writer.close()
     return str(writer.dir)

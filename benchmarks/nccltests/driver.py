@@ -19,15 +19,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Optional
 
-from fabricbench.benchmarks.errors import UsageError
+from fabricbench.benchmarks.model.enums import LogClass
+from fabricbench.benchmarks.model.errors import UsageError
+from fabricbench.benchmarks.model.exitcodes import NcclTestsExit
 
-# Exit codes of `run_bench.py nccl-tests`, by outcome (docs: README).
-OUTCOMES = {"ok": 0, "wrong_data": 1, "usage": 2, "timeout": 3, "hang": 3, "nccl_failure": 5, "missing": 6,
-            "failed": 7}
+# Exit codes of `nccl-tests`, by outcome.
+OUTCOMES = {"ok": NcclTestsExit.OK, "wrong_data": NcclTestsExit.WRONG_DATA, "usage": NcclTestsExit.USAGE,
+            "timeout": NcclTestsExit.TIMEOUT, "hang": NcclTestsExit.TIMEOUT,
+            "nccl_failure": NcclTestsExit.NCCL_FAILURE, "missing": NcclTestsExit.MISSING,
+            "failed": NcclTestsExit.OTHER}
 
 
 class BinaryMissing(UsageError):
-    exit_code = 6  # type: ignore[assignment]
+    exit_code = NcclTestsExit.MISSING
 
 
 def find_binary(name: str, directory: Optional[str] = None, environ: Optional[dict] = None) -> Path:
@@ -148,12 +152,12 @@ def outcome(execution: Execution, classification: str) -> tuple[str, str]:
     if "invalid option" in text or "USAGE:" in text:
         bad = next((ln.strip() for ln in text.splitlines() if "invalid option" in ln), "usage error")
         return "usage", f"nccl-tests rejected its arguments: {bad}"
-    if classification == "error":
+    if classification == LogClass.ERROR:
         line = next((ln.strip() for ln in text.splitlines() if "failure" in ln or "Test timeout" in ln), "")
         return "nccl_failure", f"NCCL/CUDA failure: {line}"
-    if classification == "wrong_data" or execution.returncode == 7:
+    if classification == LogClass.WRONG_DATA or execution.returncode == 7:  # 7: nccl-tests' own -c failure
         return "wrong_data", "wrong data: #wrong > 0 or the out-of-bounds check FAILED"
-    if classification == "hang":
+    if classification == LogClass.HANG:
         return "hang", "the header was printed but no rows: the run hung or died before the first size"
     if execution.returncode not in (0, None):
         return "failed", f"nccl-tests exited with status {execution.returncode}"

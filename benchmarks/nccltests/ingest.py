@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from fabricbench.benchmarks.errors import UsageError
+from fabricbench.benchmarks.model.errors import UsageError
 from fabricbench.benchmarks.nccltests.classify import classify
 from fabricbench.benchmarks.nccltests.logjson import JsonLogError, parse_json
 from fabricbench.benchmarks.nccltests.logtext import parse_text

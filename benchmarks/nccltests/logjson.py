@@ -12,8 +12,8 @@ import json
 import math
 from typing import Any, Optional
 
-from fabricbench.benchmarks.nccltests.classify import PROGRAMS
 from fabricbench.benchmarks.nccltests.model import Device, Half, ParsedLog, Row
+from fabricbench.collectives import registry
 
 
 class JsonLogError(ValueError):
@@ -57,7 +57,7 @@ def parse_json(text: str, source: str = "<json>") -> ParsedLog:
     args = doc.get("args") or []
     if args and isinstance(args[0], str):
         prog = args[0].rsplit("/", 1)[-1]
-        log.program = prog if prog.removesuffix("_mpi") in PROGRAMS else log.program
+        log.program = prog if registry.by_program(prog) else log.program
     log.version = str(doc.get("version", ""))
     nccl = doc.get("nccl_version")
     if isinstance(nccl, int):

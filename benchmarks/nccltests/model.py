@@ -5,26 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-# Classifications, most severe first: the first that applies is the log's status.
-ERROR = "error"  # a "Test NCCL/CUDA failure" or timeout line
-WRONG_DATA = "wrong_data"  # #wrong > 0 (>= 2.13 integer counts) or "Out of bounds ... FAILED"
-INCONSISTENT = "inconsistent"  # numbers contradict the collective (e.g. busbw < algbw for all_reduce)
-HANG = "hang"  # a table header and then nothing: no rows, no footer, no error
-NOT_A_TABLE = "not_a_table"  # nothing that parses as an nccl-tests table
-TRUNCATED = "truncated"  # rows but no footer, or elided ('...') parts: an excerpt or a killed run
-OK = "ok"
-SEVERITY = [ERROR, WRONG_DATA, INCONSISTENT, HANG, NOT_A_TABLE, TRUNCATED, OK]
+from fabricbench.benchmarks.model.enums import LOG_SEVERITY, LogClass
+from fabricbench.benchmarks.model.run import Device
 
-
-@dataclass
-class Device:
-    rank: int
-    host: str
-    device: int
-    pci: str = ""
-    name: str = ""
-    pid: Optional[int] = None
-    group: Optional[int] = None
+# Classifications, most severe first: the first that applies is the log's status (LogClass).
+ERROR, WRONG_DATA, INCONSISTENT = LogClass.ERROR, LogClass.WRONG_DATA, LogClass.INCONSISTENT
+HANG, NOT_A_TABLE, TRUNCATED, OK = LogClass.HANG, LogClass.NOT_A_TABLE, LogClass.TRUNCATED, LogClass.OK
+SEVERITY = LOG_SEVERITY
 
 
 @dataclass(slots=True)
@@ -84,7 +71,7 @@ class ParsedLog:
     elided: bool = False
     skipped: list[tuple[int, str]] = field(default_factory=list)  # row-like lines that did not parse
     header_seen: bool = False
-    status: str = NOT_A_TABLE
+    status: LogClass = NOT_A_TABLE
     reasons: list[str] = field(default_factory=list)
     nranks_devices: Optional[int] = None
     nranks_derived: Optional[int] = None

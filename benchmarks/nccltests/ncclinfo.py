@@ -13,6 +13,10 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from fabricbench.benchmarks.model.enums import NcclPath
+from fabricbench.benchmarks.model.run import NcclInfo
+from fabricbench.benchmarks.model.typed import from_dict
+
 _PATTERNS = {
     "network": re.compile(r"Using network (.+?)\s*$"),
     "plugin_loaded": re.compile(r"NET/Plugin\s*: Loaded net plugin (\S+)(?: \(v(\d+)\))?"),
@@ -41,7 +45,7 @@ def _transport_kind(via: str) -> str:
     return via.split("/")[0]
 
 
-def parse_info(lines: Iterable[str]) -> dict[str, Any]:
+def parse_info(lines: Iterable[str]) -> NcclInfo:
     facts: dict[str, Any] = {"lines": 0}
     transports: Counter = Counter()
     gdr_channels = non_gdr_channels = 0
@@ -101,24 +105,26 @@ def parse_info(lines: Iterable[str]) -> dict[str, Any]:
         facts["net_channels_gdr"], facts["net_channels_no_gdr"] = gdr_channels, non_gdr_channels
     if algos:
         facts["algo_proto"] = [{"op": op, "algo": a, "proto": p, "count": n} for (op, a, p), n in algos.items()]
-    facts["path"] = summarize_path(facts)
-    return facts
+    facts["path"] = summarize_path(facts).value
+    return from_dict(NcclInfo, facts)
 
 
-def summarize_path(facts: dict[str, Any]) -> str:
-    """A short name for the inter-node path: efa-rdma, efa, ib-rdma, ib, socket, or unknown/none."""
+def summarize_path(facts: dict[str, Any]) -> NcclPath:
+    """The inter-node path: efa-rdma, efa, ib-rdma, ib, tcpx, socket, intra-node, other or unknown."""
     network = (facts.get("network") or "").lower()
     transports = facts.get("transports") or {}
     if "socket" in network or any(k.lower() == "net/socket" for k in transports):
-        return "socket"
+        return NcclPath.SOCKET
     gdr = facts.get("net_channels_gdr", 0) > 0 or facts.get("rings_gdr") == 1
     libfabric = any("libfabric" in k.lower() or "ofi" in k.lower() for k in transports)
     if "libfabric" in network or facts.get("provider") == "efa" or libfabric:
-        return "efa-rdma" if gdr else "efa"
+        return NcclPath.EFA_RDMA if gdr else NcclPath.EFA
     if network == "ib" or any(k == "NET/IB" for k in transports):
-        return "ib-rdma" if gdr else "ib"
+        return NcclPath.IB_RDMA if gdr else NcclPath.IB
+    if "tcpx" in network or any("tcpx" in k.lower() for k in transports):
+        return NcclPath.TCPX
     if network:
-        return network
+        return NcclPath.OTHER
     if transports and not any(k.startswith("NET/") for k in transports):
-        return "intra-node"
-    return "unknown"
+        return NcclPath.INTRA_NODE
+    return NcclPath.UNKNOWN

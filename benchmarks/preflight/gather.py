@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Optional
 
@@ -26,10 +27,13 @@ def _run(cmd: list[str], timeout: float = 10.0) -> Optional[str]:
     return proc.stdout if proc.returncode == 0 else None
 
 
-def gpus() -> dict[str, Any]:
-    """Through torch (already a dependency); NVML is used for the driver version when installed."""
+def gpus(use_torch: bool = True) -> dict[str, Any]:
+    """Through torch when the run uses CUDA (or torch is already loaded), else NVML only: a CPU run
+    never pays torch's import on every rank. NVML gives the driver version when installed."""
     out: dict[str, Any] = {"count": 0, "model": None, "driver": None, "cuda": None}
     try:
+        if not use_torch and "torch" not in sys.modules:
+            raise ImportError("not needed")
         import torch
 
         out["cuda"] = torch.version.cuda
@@ -44,6 +48,10 @@ def gpus() -> dict[str, Any]:
 
         pynvml.nvmlInit()
         out["driver"] = pynvml.nvmlSystemGetDriverVersion()
+        if not out["count"]:
+            out["count"] = pynvml.nvmlDeviceGetCount()
+            if out["count"]:
+                out["model"] = pynvml.nvmlDeviceGetName(pynvml.nvmlDeviceGetHandleByIndex(0))
     except Exception:  # noqa: BLE001 - not installed or no driver
         pass
     return out
@@ -69,12 +77,12 @@ def efa_installer() -> Optional[str]:
 
 
 def host_facts(instance_type: Optional[str] = None, sysfs_root: Path = sysfs.SYSFS,
-               dev_root: Path = sysfs.DEV) -> dict[str, Any]:
+               dev_root: Path = sysfs.DEV, device: str = "cuda") -> dict[str, Any]:
     devices = sysfs.rdma_devices(sysfs_root)
     facts: dict[str, Any] = {
         "host": socket.gethostname(),
         "instance": detect(instance_type),
-        "gpus": gpus(),
+        "gpus": gpus(use_torch=device == "cuda"),
         "rdma_devices": [d.name for d in devices],
         "rdma_counts": sysfs.counts(devices),
         "uverbs": sysfs.uverbs_count(dev_root),

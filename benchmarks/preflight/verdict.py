@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Optional
 
-from fabricbench.reports.catalog import catalog_row
+from fabricbench.benchmarks.model.catalog import catalog_row
+from fabricbench.benchmarks.model.enums import NcclPath, Verdict
+from fabricbench.benchmarks.model.run import Finding, NcclInfo
 
-OK, WARNING, INVALID = "ok", "warning", "invalid"
-ORDER = {OK: 0, WARNING: 1, INVALID: 2}
-Finding = tuple[str, str]
+OK, WARNING, INVALID = Verdict.OK, Verdict.WARNING, Verdict.INVALID
 
 
 def expectations(instance_type: Optional[str]) -> dict[str, Any]:
@@ -31,11 +31,11 @@ def expectations(instance_type: Optional[str]) -> dict[str, Any]:
 def _gpu_rule(facts: dict, exp: dict, device: str) -> list[Finding]:
     count = (facts.get("gpus") or {}).get("count", 0)
     if device == "cpu":
-        return [(OK, "no GPU needed: CPU backends")] if count == 0 else []
+        return [Finding(OK, "no GPU needed: CPU backends")] if count == 0 else []
     if count == 0:
-        return [(INVALID, "device cuda requested but no GPU is visible")]
+        return [Finding(INVALID, "device cuda requested but no GPU is visible")]
     if exp.get("gpus") and count != exp["gpus"]:
-        return [(WARNING, f"{count} GPUs visible on {exp['instance_type']}, expected {exp['gpus']}")]
+        return [Finding(WARNING, f"{count} GPUs visible on {exp['instance_type']}, expected {exp['gpus']}")]
     return []
 
 
@@ -44,56 +44,55 @@ def _nic_rule(facts: dict, exp: dict, device: str) -> list[Finding]:
     efa = counts.get("efa", 0)
     if not exp:
         if device == "cpu" and not efa:
-            return [(OK, "no EFA (not needed for CPU backends)")]
+            return [Finding(OK, "no EFA (not needed for CPU backends)")]
         return []
     if exp.get("efa") and exp.get("nics"):
         if efa == 0:
             level = WARNING if device == "cpu" else INVALID
-            return [(level, f"EFA not available on {exp['instance_type']}: "
+            return [Finding(level, f"EFA not available on {exp['instance_type']}: "
                             f"expected {exp['nics']} EFA devices, found 0")]
         if efa < exp["nics"]:
-            return [(WARNING, f"{efa} of {exp['nics']} EFA devices present on {exp['instance_type']}")]
+            return [Finding(WARNING, f"{efa} of {exp['nics']} EFA devices present on {exp['instance_type']}")]
     if exp.get("ib") and exp.get("nics") and counts.get("ib", 0) < exp["nics"]:
-        return [(WARNING, f"{counts.get('ib', 0)} of {exp['nics']} InfiniBand HCAs present on {exp['instance_type']}")]
+        return [Finding(WARNING, f"{counts.get('ib', 0)} of {exp['nics']} InfiniBand HCAs present "
+                                 f"on {exp['instance_type']}")]
     return []
 
 
 def _topology_rule(facts: dict, exp: dict, device: str) -> list[Finding]:
     topo = facts.get("topology")
     if device == "cuda" and exp.get("nvlink") and topo and topo["gpus"] and not any(topo["nvlinks"].values()):
-        return [(WARNING, "nvidia-smi topo -m shows no NVLink between GPUs on an NVLink instance type")]
+        return [Finding(WARNING, "nvidia-smi topo -m shows no NVLink between GPUs on an NVLink instance type")]
     return []
 
 
-def transport_findings(info: dict[str, Any], exp: dict[str, Any], nnodes: Optional[int]) -> list[Finding]:
+def transport_findings(info: NcclInfo, exp: dict[str, Any], nnodes: Optional[int]) -> list[Finding]:
     """Rules over NCCL INFO facts (benchmarks.nccltests.ncclinfo.parse_info), own runs and logs alike."""
     out: list[Finding] = []
-    if not info or not info.get("lines"):
+    if not info.lines:
         return out
-    path = info.get("path")
+    path = info.path
     fabric = "EFA" if exp.get("efa") else "InfiniBand" if exp.get("ib") else None
-    multi = (nnodes or 0) > 1 or path not in ("intra-node", "unknown")
-    if path == "socket" and multi:
+    multi = (nnodes or 0) > 1 or path not in (NcclPath.INTRA_NODE, NcclPath.UNKNOWN)
+    if path is NcclPath.SOCKET and multi:
         where = f" on {exp['instance_type']}" if exp else ""
         why = f": {fabric} not used" if fabric else ""
         expected = f" (expected {exp['nics']} {fabric} devices)" if fabric and exp.get("nics") else ""
-        out.append((INVALID if fabric else WARNING, f"NET/Socket in use{where}{why}{expected}"))
-    if info.get("net_plugin_missing") and exp.get("efa"):
-        out.append((WARNING, "NCCL found no net plugin (aws-ofi-nccl not loaded): check LD_LIBRARY_PATH"))
-    if exp.get("efa") and info.get("nics") is not None and exp.get("nics") and info["nics"] < exp["nics"]:
-        out.append((WARNING, f"aws-ofi-nccl found {info['nics']} NICs, expected {exp['nics']}"))
-    if exp.get("gdr") and path in ("efa", "ib") and multi:
-        out.append((WARNING, "inter-node channels without GPUDirect RDMA (no /GDRDMA) on a GDR instance type"))
+        out.append(Finding(INVALID if fabric else WARNING, f"NET/Socket in use{where}{why}{expected}"))
+    if info.net_plugin_missing and exp.get("efa"):
+        out.append(Finding(WARNING, "NCCL found no net plugin (aws-ofi-nccl not loaded): check LD_LIBRARY_PATH"))
+    if exp.get("efa") and info.nics is not None and exp.get("nics") and info.nics < exp["nics"]:
+        out.append(Finding(WARNING, f"aws-ofi-nccl found {info.nics} NICs, expected {exp['nics']}"))
+    if exp.get("gdr") and path in (NcclPath.EFA, NcclPath.IB) and multi:
+        out.append(Finding(WARNING, "inter-node channels without GPUDirect RDMA (no /GDRDMA) on a GDR instance type"))
     return out
 
 
 HOST_RULES: list[Callable[[dict, dict, str], list[Finding]]] = [_gpu_rule, _nic_rule, _topology_rule]
 
 
-def judge(findings: list[Finding]) -> dict[str, Any]:
-    verdict = max((lvl for lvl, _ in findings), key=ORDER.__getitem__, default=OK)
-    return {"verdict": verdict, "reasons": [f"{lvl}: {msg}" for lvl, msg in findings if lvl != OK] or
-            [msg for lvl, msg in findings if lvl == OK]}
+def judge(findings: list[Finding]) -> Verdict:
+    return Verdict.worst([f.level for f in findings])
 
 
 def host_findings(facts: dict[str, Any], device: str, instance_type: Optional[str]) -> list[Finding]:

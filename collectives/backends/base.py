@@ -31,6 +31,7 @@ Pair = tuple[Any, int]  # (buffer, peer rank)
 class Backend(ABC):
     name: str = ""
     transport: str = ""  # what moves the bytes: nccl, gloo, mpi
+    native_capable: bool = False  # whether a native (C) timing loop can drive it
 
     def __init__(self, device: str, topology: Any, store: Any = None) -> None:
         self.device = device

@@ -8,6 +8,7 @@ and a non-CUDA-aware MPI is refused up front rather than crashing in the first c
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, Optional
 
 import numpy as np
@@ -43,9 +44,22 @@ def cuda_awareness(MPI: Any) -> Optional[bool]:
         return None
 
 
+@lru_cache(maxsize=64)
+def mpi_datatype(MPI: Any, code: Optional[str]) -> Any:
+    """MPI.Datatype.fromcode, or None where the MPI has no such predefined type."""
+    if code is None:
+        return None
+    try:
+        t = MPI.Datatype.fromcode(code)
+    except (ValueError, KeyError):
+        return None
+    return None if t == MPI.DATATYPE_NULL else t
+
+
 class MpiBackend(Backend):
     name = "mpi"
     transport = "mpi"
+    native_capable = True  # its inner loop can run in the native C library (native_loop)
 
     def __init__(self, device: str, topology: Any, store: Any = None) -> None:
         super().__init__(device, topology, store)
@@ -74,10 +88,9 @@ class MpiBackend(Backend):
         return tuple(self._ops)  # MPI has no average
 
     def _mpi_type(self, dtype: DType) -> Any:
-        if dtype.numpy is None:
-            return None
-        t = self.MPI._typedict.get(dtype.numpy)
-        return None if t is None or t == self.MPI.DATATYPE_NULL else t
+        """The predefined MPI datatype of a numpy type code (public API; reductions need predefined types,
+        which mpi4py.util.dtlib.from_numpy_dtype does not return: it hands back a Dup)."""
+        return mpi_datatype(self.MPI, dtype.numpy)
 
     def supports_dtype(self, dtype: DType) -> bool:
         return self._mpi_type(dtype) is not None
@@ -117,7 +130,7 @@ class MpiBackend(Backend):
 
     def _spec(self, buf: Any) -> list[Any]:
         dtype = buf.dtype if self.device != "cuda" else str(buf.dtype).replace("torch.", "")
-        return [buf, self.MPI._typedict[np.dtype(dtype).char]]
+        return [buf, mpi_datatype(self.MPI, np.dtype(dtype).char)]
 
     # -- primitives -------------------------------------------------------------------------
     def all_reduce(self, send: Any, recv: Any, op: str, inplace: bool) -> Any:

@@ -12,6 +12,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any, Optional
@@ -59,11 +60,40 @@ def _compiler_libdirs(show: str) -> list[Path]:
     return [Path(tok[2:]).resolve() for tok in show.split() if tok.startswith("-L")]
 
 
+def _executable(path: Path) -> Optional[str]:
+    return str(path) if path.is_file() and os.access(path, os.X_OK) else None
+
+
+def find_mpicc(environ: Optional[dict[str, str]] = None) -> tuple[Optional[str], str]:
+    """(the compiler, where it was found). Ranks started as /venv/bin/python with no venv on PATH
+    must still find the venv's mpicc: MPICC, then beside the libmpi mpi4py loaded, then the
+    interpreter's own bin/, then PATH."""
+    env = os.environ if environ is None else environ
+    if env.get("MPICC"):
+        found = shutil.which(env["MPICC"], path=env.get("PATH"))
+        return (found, "MPICC") if found else (None, f"MPICC={env['MPICC']} is not an executable")
+    lib = _loaded_libmpi()
+    if lib is not None:
+        for prefix in (lib.parent.parent, lib.parent.parent.parent):  # <prefix>/lib/libmpi.so, <prefix>/lib/<arch>/...
+            found = _executable(prefix / "bin" / "mpicc")
+            if found:
+                return found, f"beside {lib}"
+    for where in {Path(sys.prefix) / "bin", Path(sys.executable).parent}:
+        found = _executable(where / "mpicc")
+        if found:
+            return found, f"{where} (the interpreter's prefix)"
+    found = shutil.which("mpicc", path=env.get("PATH"))
+    if found:
+        return found, "PATH"
+    return None, "no mpicc: not in MPICC, beside the loaded libmpi, in the interpreter's bin/ or on PATH"
+
+
 def build(cache_dir: Optional[Path] = None) -> Path:
     """Compile (or reuse) the library; raises RuntimeError with a one-line reason."""
-    mpicc = shutil.which(os.environ.get("MPICC", "mpicc"))
+    mpicc, where = find_mpicc()
+    STATUS.update(mpicc=mpicc, mpicc_found=where)
     if not mpicc:
-        raise RuntimeError("no mpicc on PATH")
+        raise RuntimeError(where)
     show = subprocess.run([mpicc, "-show"], capture_output=True, text=True, timeout=30).stdout
     loaded = _loaded_libmpi()
     libdirs = _compiler_libdirs(show)

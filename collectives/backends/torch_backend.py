@@ -52,7 +52,7 @@ class TorchBackend(Backend):
             self.transport = "gloo"
             if topology.nnodes > 1 and "GLOO_SOCKET_IFNAME" not in os.environ:
                 # gloo binds to what the hostname resolves to, loopback where it does not resolve.
-                from fabricbench.benchmarks.launcher import ipv4_interfaces
+                from fabricbench.collectives.backends.netif import ipv4_interfaces
 
                 found = ipv4_interfaces()
                 if found:

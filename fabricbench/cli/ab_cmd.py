@@ -19,8 +19,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from fabricbench.benchmarks.errors import UsageError
+from fabricbench.benchmarks.model.errors import UsageError
 from fabricbench.cli import gate_cmd
+
+LAUNCH_TIMED_OUT = 124  # a launch's status when --launch-timeout killed it (as timeout(1) reports it)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -62,7 +64,7 @@ def main(args: Any) -> int:
         except subprocess.TimeoutExpired:
             print(f"fabricbench: warning: launch {index + 1} ({arm}) exceeded {args.launch_timeout:g} s",
                   file=sys.stderr)
-            return 124
+            return LAUNCH_TIMED_OUT
         return proc.returncode
 
     session = Session(out, rule, launch, gate_kwargs={"baseline": base})

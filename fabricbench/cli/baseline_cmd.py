@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from fabricbench.benchmarks.errors import ExitCode, UsageError
+from fabricbench.benchmarks.model.errors import UsageError
+from fabricbench.benchmarks.model.exitcodes import Exit, GateExit
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -30,7 +31,7 @@ def main(args: Any) -> int:
 
     if args.action == "show":
         print(store.show(store.load(args.dir)))
-        return int(ExitCode.OK)
+        return Exit.OK
     if args.action != "add":
         raise UsageError("baseline: an action is required: add or show")
     table, metas, problems = read_launches(args.runs)
@@ -39,12 +40,17 @@ def main(args: Any) -> int:
     if problems:
         raise UsageError(f"baseline add: {problems[0]}")
     existing = store.load(args.to) if (Path(args.to) / store.MANIFEST).is_file() else None
+    dup = store.already_in(existing.manifest, sorted(metas)) if existing is not None else {}
+    if dup:
+        raise UsageError(f"baseline add: already in {args.to}: "
+                         + ", ".join(f"launch {k} (in {v})" for k, v in dup.items())
+                         + "; one measurement never counts twice")
     if existing is not None and existing.accepted and not args.rebaseline:
         result = run_gate(table, metas, existing)
         units = result.units
         warned = int(units["warned"].fillna(False).astype(bool).sum()) if "warned" in units.columns else 0
         why = ""
-        if result.exit_code in (int(ExitCode.FAILED), int(ExitCode.INVALID_ENV)):
+        if result.exit_code in (GateExit.FAIL, GateExit.INVALID):
             why = result.invalid[0] if result.invalid else f"{result.counts().get('fail', 0)} unit(s) fail the gate"
         elif warned:
             why = f"{warned} unit(s) warn against the window"
@@ -57,4 +63,4 @@ def main(args: Any) -> int:
     entry = store.add(args.to, table, metas, args.note, golden=args.golden, rebaseline=args.rebaseline)
     print(f"added {entry['id']} ({len(entry['launches'])} launch(es)) to {args.to}")
     print(store.show(store.load(args.to)))
-    return int(ExitCode.OK)
+    return GateExit.PASS

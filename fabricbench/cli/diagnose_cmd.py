@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
-from fabricbench.benchmarks.errors import ExitCode
+from fabricbench.benchmarks.model.errors import UsageError
+from fabricbench.benchmarks.model.exitcodes import DiagnoseExit
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -17,27 +17,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rel-threshold", type=float, default=None, help="and by how much below healthy (0.25)")
 
 
-def rank_hosts(run_dir: Path) -> dict[int, str]:
-    from fabricbench.benchmarks.results import read_run_meta
-
-    return {int(r): h for h, ranks in (read_run_meta(run_dir).get("hosts") or {}).items() for r in ranks}
-
-
 def main(args: Any) -> int:
-    from fabricbench.benchmarks.results import find_run_dirs, load_runs
-    from fabricbench.reports.diagnose import diagnose
+    from fabricbench.benchmarks.model.load import load_runs
+    from fabricbench.reports.diagnose import diagnose_run, examined
 
     thresholds = {k: v for k, v in (("z_threshold", args.z_threshold), ("rel_threshold", args.rel_threshold))
                   if v is not None}
-    verdicts = []
-    for run_dir in find_run_dirs(args.runs):
-        runs = load_runs([run_dir], with_ranks=True)
-        result = diagnose(runs.points, runs.samples, runs.rank_samples, rank_hosts(run_dir), **thresholds)
-        for v in result["verdicts"]:
-            v["run_id"] = runs.runs["run_id"].iloc[0]
-        verdicts += result["verdicts"]
+    runs = load_runs(args.runs)
+    if not runs.records:
+        raise UsageError(f"no runs found in {' '.join(args.runs)} (each run directory needs a run.json)")
+    verdicts = [v for run_id in runs.records for v in diagnose_run(runs, run_id, **thresholds)["verdicts"]]
+    seen = examined(runs)
     if args.format == "json":
-        print(json.dumps({"verdicts": verdicts}, indent=1))
+        print(json.dumps({"verdicts": verdicts, "examined": seen}, indent=1))
     else:
         for v in verdicts:
             ev = v["evidence"]
@@ -52,5 +44,7 @@ def main(args: Any) -> int:
             else:
                 print(f"straggler rank {v['ranks'][0]} on {v['hosts'][0]}: last in {ev['median_share_last']:.0%} of "
                       f"iterations in {ev['points_flagged']} of {ev['points_judged']} points")
-        print(f"diagnose: {len(verdicts)} finding(s)" if verdicts else "diagnose: clean")
-    return int(ExitCode.FAILED if verdicts else ExitCode.OK)
+        what = (f"{seen['runs']} run(s), {seen['points']} points, {seen['ranks']} ranks, "
+                f"{seen['rank_pairs']} rank pairs in pattern rounds")
+        print(f"diagnose: {len(verdicts)} finding(s) in {what}" if verdicts else f"diagnose: clean ({what} examined)")
+    return DiagnoseExit.FLAGGED if verdicts else DiagnoseExit.CLEAN

@@ -12,7 +12,7 @@ import json
 import sys
 from typing import Any
 
-from fabricbench.benchmarks.errors import ExitCode
+from fabricbench.benchmarks.model.exitcodes import Exit
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -31,4 +31,4 @@ def main(args: Any) -> int:
             fh.write(text)
     else:
         sys.stdout.write(text)
-    return int(ExitCode.OK)
+    return Exit.OK

@@ -7,13 +7,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
-from fabricbench.benchmarks.errors import UsageError
+from fabricbench.benchmarks.model.errors import UsageError
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -52,41 +50,17 @@ def _rules(args: Any) -> tuple[Any, Any]:
     return paired, HistoryRule(gross_band=args.gross_band / 100)
 
 
-def previous_warnings(paths: list[str]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for path in paths[-2:]:
-        try:
-            doc = json.loads(Path(path).read_text())
-            units = doc["units"]
-        except FileNotFoundError:
-            raise UsageError(f"{path}: not found") from None
-        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
-            raise UsageError(f"{path}: not a gate JSON file ({exc.__class__.__name__}: {exc})") from None
-        for u in units:
-            if u.get("warned") or u.get("verdict") == "fail":
-                counts[u["unit"]] = counts.get(u["unit"], 0) + 1
-    return counts
-
-
-def to_json(result: Any) -> str:
-    doc = {"schema": 1, "mode": result.mode, "verdict": result.verdict, "exit_code": result.exit_code,
-           "baseline": result.baseline, "launches": result.launches, "context": result.context,
-           "invalid": result.invalid, "treatment_diff": result.treatment_diff, "soft_diff": result.soft_diff,
-           "units": json.loads(result.units.to_json(orient="records")) if not result.units.empty else [],
-           "sizes": json.loads(result.sizes.to_json(orient="records")) if not result.sizes.empty else []}
-    return json.dumps(doc, indent=1, default=str) + "\n"
-
-
 def _write(path: str, text: str) -> None:
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text)
+    from fabricbench.cli.report_cmd import write
+
+    write(text, path)
 
 
 def main(args: Any) -> int:
     from fabricbench.reports.gate import baseline as store
     from fabricbench.reports.gate.gate import run_gate
     from fabricbench.reports.gate.launches import read_launches
+    from fabricbench.reports.gate.outputs import previous_warnings
 
     paired, history = _rules(args)
     if not args.control and not args.baseline:
@@ -114,6 +88,7 @@ def emit(result: Any, args: Any, candidate: list[str], control: list[str]) -> in
     from fabricbench.reports.gate.html_section import gate_section
     from fabricbench.reports.gate.junit import to_junit
     from fabricbench.reports.gate.markdown import annotations, to_markdown
+    from fabricbench.reports.gate.outputs import text_summary, to_json
 
     if args.json:
         _write(args.json, to_json(result))
@@ -122,9 +97,11 @@ def emit(result: Any, args: Any, candidate: list[str], control: list[str]) -> in
     if args.markdown:
         _write(args.markdown, to_markdown(result, getattr(args, "report_link", None)))
     if args.html:
-        from fabricbench.cli.report_cmd import write_report
+        from fabricbench.cli.report_cmd import write
+        from fabricbench.reports.build import build_report
 
-        print(write_report(candidate + control, args.html, "fabricbench gate", gate=gate_section(result)))
+        report = build_report(candidate + control, "fabricbench gate", gate=gate_section(result))
+        print(report.account(write(report.html, args.html)))
     if args.annotations == "github" or (args.annotations == "auto" and os.environ.get("GITHUB_ACTIONS") == "true"):
         for line in annotations(result):
             print(line)
@@ -132,17 +109,3 @@ def emit(result: Any, args: Any, candidate: list[str], control: list[str]) -> in
     return result.exit_code
 
 
-def text_summary(result: Any) -> str:
-    from fabricbench.reports.gate.junit import unit_message
-    from fabricbench.reports.gate.markdown import verdict_line
-
-    lines = [verdict_line(result).replace("**", "")]
-    lines += [f"  invalid: {r}" for r in result.invalid]
-    if not result.units.empty:
-        for u in result.units.to_dict("records"):
-            if u["verdict"] in ("fail", "inconclusive") or u.get("improved"):
-                tag = "improved" if u["verdict"] == "pass" else u["verdict"]
-                lines.append(f"  {tag:12s} {u['unit']}: {unit_message(u, result.mode)}")
-    for d in result.treatment_diff:
-        lines.append(f"  changed: {d['key']}: {d['baseline']} -> {d['candidate']}")
-    return "\n".join(lines)

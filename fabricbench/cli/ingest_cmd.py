@@ -7,8 +7,10 @@ import os
 import sys
 from typing import Any
 
-from fabricbench.benchmarks.environment import secret_values
-from fabricbench.benchmarks.errors import ExitCode, FabricbenchError
+from fabricbench.benchmarks.model.enums import LogClass
+from fabricbench.benchmarks.model.errors import FabricbenchError
+from fabricbench.benchmarks.model.exitcodes import IngestExit
+from fabricbench.benchmarks.model.redact import secret_values
 from fabricbench.benchmarks.nccltests.convert import write_run
 from fabricbench.benchmarks.nccltests.ingest import read_log
 from fabricbench.collectives import registry
@@ -35,14 +37,13 @@ def main(args: Any) -> int:
             print(f"fabricbench: error: {exc}", file=sys.stderr)
             failures += 1
             continue
-        extra = {"nnodes": args.nodes, "nnodes_source": "cli"} if args.nodes else None
         run_dir = write_run(log, args.out, args.instance_type, args.tag, command=["ingest", path], secrets=secrets,
-                            info=info, extra_meta=extra) if log.rows or log.status != "not_a_table" else None
+                            info=info, nnodes=args.nodes) if log.rows or log.status != LogClass.NOT_A_TABLE else None
         not_tables += run_dir is None
         where = run_dir or "(no run written: " + "; ".join(log.reasons) + ")"
         print(f"{str(path)[-60:]:<60} {log.status:<13} {len(log.rows):>5}  {where}")
         for reason in log.reasons if run_dir else ():
             print(f"{'':<60} {'':<13} {'':>5}    {reason}")
     if failures:
-        return int(ExitCode.USAGE)
-    return int(ExitCode.FAILED if not_tables else ExitCode.OK)
+        return IngestExit.USAGE
+    return IngestExit.NOT_A_TABLE if not_tables else IngestExit.OK

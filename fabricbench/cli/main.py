@@ -9,8 +9,9 @@ import traceback
 from collections.abc import Sequence
 from typing import Optional
 
-from fabricbench.benchmarks.errors import ExitCode, FabricbenchError, UsageError
 from fabricbench.benchmarks.launcher import env_rank
+from fabricbench.benchmarks.model.errors import FabricbenchError, UsageError
+from fabricbench.benchmarks.model.exitcodes import Exit
 
 # command -> module with add_arguments(parser) and main(args) -> int
 COMMANDS = {
@@ -36,7 +37,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog="run_bench.py", description="fabricbench: GPU-cluster interconnect benchmarks")
+    parser = Parser(prog="fabricbench", description="fabricbench: GPU-cluster interconnect benchmarks")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name, (module, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
@@ -67,13 +68,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return int(exc.exit_code)
     except KeyboardInterrupt:
         report("interrupted")
-        return 130
+        return Exit.INTERRUPTED
     except BrokenPipeError:
-        return 0
+        return Exit.OK
     except Exception:  # noqa: BLE001 - a bug, not a user error: show it, then stop every rank
         traceback.print_exc()
-        _abort_job(int(ExitCode.FAILED))
-        return int(ExitCode.FAILED)
+        _abort_job(Exit.FAILED)
+        return Exit.FAILED
 
 
 def _abort_job(code: int) -> None:

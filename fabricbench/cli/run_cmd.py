@@ -8,8 +8,9 @@ import sys
 from typing import Any
 
 from fabricbench.benchmarks.config import build_config, load_yaml
-from fabricbench.benchmarks.errors import ExitCode, UsageError
+from fabricbench.benchmarks.model.errors import UsageError
 from fabricbench.benchmarks.model.resources import PRESETS
+from fabricbench.collectives import registry
 
 # flag -> config key; None-valued flags are "not given" and leave the config file's value.
 FLAGS: list[tuple[tuple[str, ...], str, str]] = [
@@ -23,7 +24,7 @@ FLAGS: list[tuple[tuple[str, ...], str, str]] = [
     (("-d", "--datatype", "--dtypes"), "dtypes", "datatype(s): float32, float16, bfloat16, int32, ..."),
     (("-o", "--op", "--redops"), "redops", "reduction(s): sum, prod, max, min, avg, or all"),
     (("-c", "--check"), "check", "data-check operations per size (0 disables)"),
-    (("-r", "--root"), "root", "root rank for broadcast and reduce"),
+    (("-r", "--root"), "root", "root rank for " + ", ".join(s.name for s in registry.all_specs() if s.uses_root)),
     (("--collectives",), "collectives", "comma list or 'all'"),
     (("--backend", "--backends"), "backends", "mpi, torch, or a comma list"),
     (("--device",), "device", "cpu or cuda"),
@@ -35,7 +36,8 @@ FLAGS: list[tuple[tuple[str, ...], str, str]] = [
     (("--min-iters",), "min_iters", "samples before the CI target is checked"),
     (("--max-iters",), "max_iters", "hard cap on samples per size"),
     (("--timeout",), "timeout", "stop the run when nothing progresses for this many seconds"),
-    (("--window",), "window", "messages in flight for p2p_bw / p2p_bibw"),
+    (("--window",), "window", "messages in flight for " + ", ".join(
+        s.name for s in registry.all_specs() if s.point_to_point and s.metric == "bandwidth")),
     (("--pair",), "pair", "the two ranks of point-to-point tests, e.g. 0,-1"),
     (("--pattern",), "pattern", "collective, or pairwise / bisection / intra node pairs for point-to-point tests"),
     (("--per-gpu",), "per_gpu", "pairwise: 1 = every local rank with its peer on the other node"),
@@ -85,5 +87,5 @@ def main(args: Any) -> int:
         print("# note: 1 rank. An interconnect benchmark needs a launcher: "
               "mpirun -np 2 python run_bench.py run ... (single-rank runs are smoke tests)",
               file=sys.stderr, flush=True)
-    rdv = start_store(topo)
-    return int(Engine(cfg, topo, rdv, args.argv).run() or ExitCode.OK)
+    rdv = start_store(topo, torch_store="torch" in cfg.backends)
+    return Engine(cfg, topo, rdv, args.argv).run()

@@ -21,9 +21,11 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
-from fabricbench.benchmarks.errors import UsageError
+from fabricbench.benchmarks.model.enums import RunStatus
+from fabricbench.benchmarks.model.errors import UsageError
+from fabricbench.benchmarks.model.run import RunRecord
 from fabricbench.reports.gate import evaluate
-from fabricbench.reports.gate.fingerprint import fingerprint, merged
+from fabricbench.reports.gate.fingerprint import disagreements, fingerprint, merged
 from fabricbench.reports.gate.launches import BAND_LABELS, UNIT_KEYS
 from fabricbench.reports.gate.rules import PairedRule
 
@@ -140,18 +142,29 @@ def calibrate(table: pd.DataFrame, rule: PairedRule, what: str = "accepted runs"
     return out
 
 
-def add(path: str | Path, launches: pd.DataFrame, metas: dict[str, dict], note: str, golden: bool = False,
+def already_in(manifest: dict[str, Any], run_ids: list[str]) -> dict[str, str]:
+    """Launches of ``run_ids`` the baseline already holds (launch -> its baseline run): one
+    measurement must never count twice in the window."""
+    held = {rid: r["id"] for r in manifest.get("runs", []) for rid in r.get("launches", [])}
+    return {rid: held[rid] for rid in run_ids if rid in held}
+
+
+def add(path: str | Path, launches: pd.DataFrame, metas: dict[str, RunRecord], note: str, golden: bool = False,
         rebaseline: bool = False, state: str = "accepted", rule: PairedRule = PairedRule()) -> dict[str, Any]:
     """Add one run (the launches of one allocation); returns the manifest entry."""
     root = Path(path)
     manifest = _read_json(root / MANIFEST) if (root / MANIFEST).is_file() else new_manifest(root.name)
-    bad = [f"{rid}: status {m.get('status')}" for rid, m in metas.items() if m.get("status") != "ok"]
+    dup = already_in(manifest, sorted(metas))
+    if dup:
+        raise BaselineError("already in this baseline: " + ", ".join(f"launch {k} (in {v})" for k, v in dup.items()))
+    bad = [f"{rid}: status {m.status}" for rid, m in metas.items() if m.status is not RunStatus.OK]
     if bad:
         raise BaselineError(f"only passing runs enter a baseline; {'; '.join(bad)}")
     prints = {rid: fingerprint(m) for rid, m in metas.items()}
+    mixed = disagreements(list(prints.values()), "context")
+    if mixed:
+        raise BaselineError(f"the launches of one run disagree on context: {mixed}")
     ctx = merged(list(prints.values()), "context")
-    if any(v and "," in str(v) for v in ctx.values()):
-        raise BaselineError(f"the launches of one run disagree on context: {ctx}")
     if rebaseline:
         for r in manifest["runs"]:
             if r["state"] == "accepted":
@@ -163,7 +176,7 @@ def add(path: str | Path, launches: pd.DataFrame, metas: dict[str, dict], note: 
     for rid in metas:
         launches[launches["run_id"] == rid].to_csv(root / "launches" / f"{rid}.csv", index=False)
         (root / "launches" / f"{rid}.json").write_text(json.dumps(
-            {"run_id": rid, "status": metas[rid].get("status"), "started": metas[rid].get("started"),
+            {"run_id": rid, "status": str(metas[rid].status), "started": metas[rid].started,
              "fingerprint": prints[rid]}, indent=1, default=str))
     manifest["runs"].append(entry)
     if golden or not manifest.get("golden"):

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from fabricbench.benchmarks.model.enums import GateVerdict
 from fabricbench.reports.gate import rules, stats
 from fabricbench.reports.gate.launches import UNIT_KEYS, unit_name
 
-SKIPPED = "skipped"
+SKIPPED = GateVerdict.SKIPPED
 
 
 @dataclass(frozen=True)

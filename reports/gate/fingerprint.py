@@ -11,6 +11,8 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any, Optional
 
+from fabricbench.benchmarks.model.run import RunRecord
+
 CONTEXT_KEYS = ("instance_type", "nnodes", "ranks_per_node")
 TREATMENT_KEYS = ("nccl", "aws_ofi_nccl", "libfabric", "efa_installer", "nvidia_driver", "cuda", "torch",
                   "mpi_library", "mpi4py", "container", "fabricbench")
@@ -26,45 +28,47 @@ def _one(values: Iterable[Any]) -> Optional[str]:
     return ",".join(found) if found else None
 
 
-def fingerprint(meta: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The three key groups of one launch (run.json)."""
-    versions = meta.get("versions") or {}
-    info = meta.get("nccl_info") or {}
-    hosts_facts = ((meta.get("preflight") or {}).get("hosts") or {})
-    facts = list(hosts_facts.values()) if isinstance(hosts_facts, dict) else list(hosts_facts)
-    env = meta.get("environment") or {}
-    nnodes = meta.get("nnodes")
-    nranks = meta.get("nranks")
-    rpn = nranks // nnodes if isinstance(nranks, int) and isinstance(nnodes, int) and nnodes else None
-    hosts = sorted((meta.get("hosts") or {}).keys())
-    context = {"instance_type": (meta.get("instance") or {}).get("instance_type") or "unknown",
-               "nnodes": nnodes, "ranks_per_node": rpn}
+def fingerprint(rec: RunRecord) -> dict[str, dict[str, Any]]:
+    """The three key groups of one launch."""
+    v, info, hosts = rec.versions, rec.nccl_info, rec.preflight.hosts
+    context = {"instance_type": rec.instance.instance_type or "unknown", "nnodes": rec.nnodes,
+               "ranks_per_node": rec.ranks_per_node}
     treatment = {
-        "nccl": versions.get("nccl") or info.get("nccl"),
-        "aws_ofi_nccl": info.get("aws_ofi_nccl") or _one(f.get("aws_ofi_nccl") for f in facts if isinstance(f, dict)),
-        "libfabric": info.get("libfabric"),
-        "efa_installer": _one(f.get("efa_installer") for f in facts if isinstance(f, dict)),
-        "nvidia_driver": _one((f.get("gpus") or {}).get("driver") for f in facts if isinstance(f, dict)),
-        "cuda": versions.get("cuda"),
-        "torch": versions.get("torch"),
-        "mpi_library": _first_line(versions.get("mpi_library")),
-        "mpi4py": versions.get("mpi4py"),
-        "container": env.get("FABRICBENCH_CONTAINER"),
-        "fabricbench": versions.get("fabricbench"),
+        "nccl": rec.nccl_version,
+        "aws_ofi_nccl": info.aws_ofi_nccl or _one(h.aws_ofi_nccl for h in hosts),
+        "libfabric": info.libfabric or _one(h.libfabric for h in hosts),
+        "efa_installer": _one(h.efa_installer for h in hosts),
+        "nvidia_driver": _one(h.driver for h in hosts),
+        "cuda": v.cuda,
+        "torch": v.torch,
+        "mpi_library": _first_line(v.mpi_library),
+        "mpi4py": v.mpi4py,
+        "container": rec.environment.get("FABRICBENCH_CONTAINER"),
+        "fabricbench": v.fabricbench,
     }
+    names = sorted(rec.hosts)
     soft = {
-        "kernel": (meta.get("host") or {}).get("kernel"),
-        "python": versions.get("python"),
-        "hosts": hashlib.sha256("\n".join(hosts).encode()).hexdigest()[:12] if hosts else None,
-        "placement": env.get("FABRICBENCH_PLACEMENT_GROUP"),
+        "kernel": rec.host.kernel,
+        "python": v.python,
+        "hosts": hashlib.sha256("\n".join(names).encode()).hexdigest()[:12] if names else None,
+        "placement": rec.environment.get("FABRICBENCH_PLACEMENT_GROUP"),
     }
     return {"context": context, "treatment": treatment, "soft": soft}
 
 
-def merged(prints: list[dict[str, dict[str, Any]]], group: str) -> dict[str, Optional[str]]:
-    """One value per key over an arm's launches ('a,b' when its launches disagree)."""
+def distinct(prints: list[dict[str, dict[str, Any]]], group: str) -> dict[str, list[str]]:
+    """Every value each key takes over an arm's launches (more than one: the launches disagree)."""
     keys = {k for p in prints for k in p[group]}
-    return {k: _one(p[group].get(k) for p in prints) for k in sorted(keys)}
+    return {k: sorted({str(p[group][k]) for p in prints if p[group].get(k) not in (None, "")}) for k in sorted(keys)}
+
+
+def merged(prints: list[dict[str, dict[str, Any]]], group: str) -> dict[str, Optional[str]]:
+    """One printable value per key over an arm's launches ("a | b" when they disagree)."""
+    return {k: " | ".join(vals) if vals else None for k, vals in distinct(prints, group).items()}
+
+
+def disagreements(prints: list[dict[str, dict[str, Any]]], group: str) -> dict[str, list[str]]:
+    return {k: vals for k, vals in distinct(prints, group).items() if len(vals) > 1}
 
 
 def context_mismatches(a: dict[str, Any], b: dict[str, Any]) -> list[str]:

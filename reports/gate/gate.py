@@ -13,7 +13,9 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
-from fabricbench.benchmarks.errors import ExitCode
+from fabricbench.benchmarks.model.enums import GateVerdict, RunStatus, Verdict
+from fabricbench.benchmarks.model.exitcodes import GateExit
+from fabricbench.benchmarks.model.run import RunRecord
 from fabricbench.reports.gate import evaluate, rules, stats
 from fabricbench.reports.gate.baseline import Baseline, calibrate
 from fabricbench.reports.gate.fingerprint import (
@@ -21,19 +23,20 @@ from fabricbench.reports.gate.fingerprint import (
     TREATMENT_KEYS,
     context_mismatches,
     diff,
+    disagreements,
     fingerprint,
     merged,
 )
 from fabricbench.reports.gate.launches import UNIT_KEYS
 
-INVALID = "invalid"
+INVALID = GateVerdict.INVALID
 
 
 @dataclass
 class GateResult:
     mode: str
-    verdict: str
-    exit_code: int
+    verdict: GateVerdict
+    exit_code: GateExit
     units: pd.DataFrame
     sizes: pd.DataFrame
     invalid: list[str] = field(default_factory=list)
@@ -50,35 +53,34 @@ class GateResult:
         return {str(k): int(v) for k, v in self.units["verdict"].value_counts().items()}
 
 
-def launch_problems(metas: dict[str, dict], arm: str) -> list[str]:
+def launch_problems(records: dict[str, RunRecord], arm: str) -> list[str]:
     out = []
-    for rid, m in sorted(metas.items()):
-        status = m.get("status")
-        if status in ("incomplete", "invalid"):
-            out.append(f"{arm} launch {rid}: status {status}: {m.get('status_reason') or 'no reason recorded'}")
-        pre = (m.get("preflight") or {})
-        if pre.get("verdict") == "invalid":
-            out.append(f"{arm} launch {rid}: preflight invalid: {'; '.join(map(str, pre.get('reasons') or []))}")
+    for rid, rec in sorted(records.items()):
+        if rec.status in (RunStatus.INCOMPLETE, RunStatus.INVALID, RunStatus.INTERRUPTED):
+            out.append(f"{arm} launch {rid}: status {rec.status}: {rec.status_reason or 'no reason recorded'}")
+        if rec.preflight.verdict is Verdict.INVALID:
+            out.append(f"{arm} launch {rid}: preflight invalid: {'; '.join(rec.preflight.reasons)}")
     return out
 
 
-def _arm_context(metas: dict[str, dict], arm: str, problems: list[str]) -> dict[str, Any]:
-    ctx = merged([fingerprint(m) for m in metas.values()], "context")
-    mixed = {k: v for k, v in ctx.items() if v and "," in str(v)}
+def _arm_context(records: dict[str, RunRecord], arm: str, problems: list[str]) -> dict[str, Any]:
+    prints = [fingerprint(r) for r in records.values()]
+    mixed = disagreements(prints, "context")
     if mixed:
-        problems.append(f"{arm} launches disagree on context: " + ", ".join(f"{k}={v}" for k, v in mixed.items()))
-    return ctx
+        problems.append(f"{arm} launches disagree on context: "
+                        + ", ".join(f"{k}={' | '.join(v)}" for k, v in mixed.items()))
+    return merged(prints, "context")
 
 
-def fold(units: pd.DataFrame, invalid: list[str]) -> tuple[str, int]:
+def fold(units: pd.DataFrame, invalid: list[str]) -> tuple[GateVerdict, GateExit]:
     if invalid:
-        return INVALID, int(ExitCode.INVALID_ENV)
+        return GateVerdict.INVALID, GateExit.INVALID
     verdicts = set(units["verdict"]) if not units.empty else set()
-    if rules.FAIL in verdicts:
-        return rules.FAIL, int(ExitCode.FAILED)
-    if rules.INCONCLUSIVE in verdicts or not (verdicts - {evaluate.SKIPPED}):
-        return rules.INCONCLUSIVE, 3
-    return rules.PASS, int(ExitCode.OK)
+    if GateVerdict.FAIL in verdicts:
+        return GateVerdict.FAIL, GateExit.FAIL
+    if GateVerdict.INCONCLUSIVE in verdicts or not (verdicts - {GateVerdict.SKIPPED}):
+        return GateVerdict.INCONCLUSIVE, GateExit.INCONCLUSIVE
+    return GateVerdict.PASS, GateExit.PASS
 
 
 def _golden_check(base: Baseline, table: pd.DataFrame) -> pd.Series:
@@ -98,8 +100,8 @@ def _golden_check(base: Baseline, table: pd.DataFrame) -> pd.Series:
     return pd.Series(out, dtype=float)
 
 
-def run_gate(candidate: pd.DataFrame, cand_metas: dict[str, dict], baseline: Optional[Baseline] = None,
-             control: Optional[pd.DataFrame] = None, ctrl_metas: Optional[dict[str, dict]] = None,
+def run_gate(candidate: pd.DataFrame, cand_metas: dict[str, RunRecord], baseline: Optional[Baseline] = None,
+             control: Optional[pd.DataFrame] = None, ctrl_metas: Optional[dict[str, RunRecord]] = None,
              rule: rules.PairedRule = rules.PairedRule(), history: rules.HistoryRule = rules.HistoryRule(),
              previous: Optional[dict[str, int]] = None) -> GateResult:
     invalid = launch_problems(cand_metas, "candidate")
@@ -124,7 +126,8 @@ def run_gate(candidate: pd.DataFrame, cand_metas: dict[str, dict], baseline: Opt
     if control is not None:
         invalid += [f"context differs between control and candidate: {m}"
                     for m in context_mismatches(ref_ctx, cand_ctx)]
-    result = GateResult(mode, "", 0, pd.DataFrame(), pd.DataFrame(), invalid, notes,
+    result = GateResult(mode, GateVerdict.INCONCLUSIVE, GateExit.INCONCLUSIVE, pd.DataFrame(), pd.DataFrame(),
+                        invalid, notes,
                         diff(ref_treat, cand_treat, TREATMENT_KEYS), diff(ref_soft, cand_soft, SOFT_KEYS),
                         cand_ctx, {"candidate": len(cand_metas)},
                         str(baseline.path) if baseline is not None else None)
@@ -144,7 +147,7 @@ def run_gate(candidate: pd.DataFrame, cand_metas: dict[str, dict], baseline: Opt
         units, sizes = evaluate.history_units(base, baseline.golden, window, candidate, history, previous or {})
         result.launches["baseline_runs"] = len(window)
     result.units, result.sizes = units, sizes
-    if units.empty or (units["verdict"] == evaluate.SKIPPED).all():
+    if units.empty or (units["verdict"] == GateVerdict.SKIPPED).all():
         result.invalid.append("no unit in common between the candidate and the "
                               f"{'control arm' if mode == 'paired' else 'baseline'}: nothing was compared "
                               "(different collectives, dtypes, sizes or timing modes?)")

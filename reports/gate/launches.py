@@ -13,9 +13,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fabricbench.benchmarks.results import Runs, find_run_dirs, load_runs, read_run_meta
+from fabricbench.benchmarks.model.catalog import family_of
+from fabricbench.benchmarks.model.load import Runs, load_runs
+from fabricbench.benchmarks.model.run import RunRecord
+from fabricbench.benchmarks.model.store import find_run_dirs
 from fabricbench.benchmarks.sizes import format_size
-from fabricbench.reports.catalog import family_of
 from fabricbench.reports.gate.fingerprint import fingerprint
 
 KIB, MIB = 1024, 1024 * 1024
@@ -54,18 +56,23 @@ def size_label(size_bytes: int) -> str:
     return format_size(int(size_bytes))
 
 
-def launch_table(runs: Runs, metas: dict[str, dict[str, Any]]) -> pd.DataFrame:
-    """Pure: loaded runs (+ their run.json) -> launch table rows."""
-    if runs.samples.empty:
+def point_stats(runs: Runs) -> pd.DataFrame:
+    """Per point: log quartiles, log median and log p99 of the per-iteration max-over-ranks time."""
+    rows = []
+    for (run_id, pid), m in zip(runs.points[["run_id", "point_id"]].itertuples(index=False), runs.matrices,
+                                strict=True):
+        log_t = np.log(np.maximum(m.max(axis=0), 1e-9))
+        q25, q50, q75, q99 = np.quantile(log_t, [0.25, 0.5, 0.75, 0.99])
+        rows.append((run_id, pid, q25, q50, q75, q99 if log_t.size >= TAIL_MIN_ITERATIONS else np.nan, log_t.size))
+    return pd.DataFrame(rows, columns=["run_id", "point_id", "log_q25", "log_median", "log_q75", "log_p99",
+                                       "iterations"])
+
+
+def launch_table(runs: Runs, metas: dict[str, RunRecord]) -> pd.DataFrame:
+    """Pure: loaded runs (+ their records) -> launch table rows."""
+    if not runs.matrices:
         return pd.DataFrame(columns=COLUMNS)
-    logs = runs.samples[["run_id", "point_id", "time_us"]].copy()
-    logs["log_t"] = np.log(np.maximum(logs["time_us"].to_numpy(float), 1e-9))
-    g = logs.groupby(["run_id", "point_id"], sort=False)["log_t"]
-    stats = g.quantile([0.25, 0.5, 0.75, 0.99]).unstack()
-    stats.columns = ["log_q25", "log_median", "log_q75", "log_p99"]
-    stats["iterations"] = g.size()
-    stats = stats.reset_index()
-    stats.loc[stats["iterations"] < TAIL_MIN_ITERATIONS, "log_p99"] = np.nan
+    stats = point_stats(runs)
     pts = runs.points.copy()
     if "pattern" not in pts.columns:
         pts["pattern"] = "collective"
@@ -77,7 +84,7 @@ def launch_table(runs: Runs, metas: dict[str, dict[str, Any]]) -> pd.DataFrame:
     df["ranks_per_node"] = df["run_id"].map(lambda r: ctx[r]["ranks_per_node"] or 0)
     df["nnodes"] = df["run_id"].map(lambda r: ctx[r]["nnodes"] or 0)
     df["band"] = band_of(df["size_bytes"])
-    df["started"] = df["run_id"].map(lambda r: metas[r].get("started"))
+    df["started"] = df["run_id"].map(lambda r: metas[r].started)
     for col in CELL_KEYS:
         if col not in df.columns:
             df[col] = None
@@ -86,13 +93,7 @@ def launch_table(runs: Runs, metas: dict[str, dict[str, Any]]) -> pd.DataFrame:
     return df[COLUMNS].reset_index(drop=True)
 
 
-def read_launches(paths: list[str | Path]) -> tuple[pd.DataFrame, dict[str, dict[str, Any]], list[str]]:
-    """I/O edge: run directories -> (launch table, run.json by run id, problems)."""
-    dirs = find_run_dirs(paths)
-    metas = {}
-    for d in dirs:
-        meta = read_run_meta(d)
-        meta["_dir"] = str(d)
-        metas[meta["run_id"]] = meta
-    runs = load_runs(dirs)
-    return launch_table(runs, metas), metas, runs.problems
+def read_launches(paths: list[str | Path]) -> tuple[pd.DataFrame, dict[str, RunRecord], list[str]]:
+    """I/O edge: run directories -> (launch table, RunRecord by run id, problems)."""
+    runs = load_runs(find_run_dirs(paths))
+    return launch_table(runs, runs.records), runs.records, runs.problems

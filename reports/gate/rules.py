@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as sps
 
+from fabricbench.benchmarks.model.enums import GateVerdict
 from fabricbench.reports.gate import stats
 
-PASS, FAIL, INCONCLUSIVE = "pass", "fail", "inconclusive"
+PASS, FAIL, INCONCLUSIVE = GateVerdict.PASS, GateVerdict.FAIL, GateVerdict.INCONCLUSIVE
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 import pytest
 
 from fabricbench.benchmarks.config import FIELDS, RunConfig, build_config, load_yaml
-from fabricbench.benchmarks.errors import ConfigError
+from fabricbench.benchmarks.model.errors import ConfigError
 from fabricbench.collectives import registry
 
 ROOT_CONFIGS = __import__("pathlib").Path(__file__).resolve().parents[2] / "configs"

@@ -1,4 +1,5 @@
 from fabricbench.benchmarks import environment as env
+from fabricbench.benchmarks.model import redact
 
 
 def test_captured_environment_filters_and_redacts():
@@ -13,7 +14,7 @@ def test_captured_environment_filters_and_redacts():
 
 def test_scrub_nested():
     obj = {"cmd": ["run", "--tag", "abcd1234"], "x": {"y": "pre-abcd1234-post"}, "n": 3}
-    assert env.scrub_obj(obj, ["abcd1234"]) == {"cmd": ["run", "--tag", env.REDACTED],
+    assert redact.scrub_obj(obj, ["abcd1234"]) == {"cmd": ["run", "--tag", env.REDACTED],
                                                  "x": {"y": f"pre-{env.REDACTED}-post"}, "n": 3}
 
 

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from fabricbench.benchmarks.iterations import StopPolicy, median_ci, median_ci_ranks
+from fabricbench.benchmarks.iterations import StopPolicy
+from fabricbench.benchmarks.model.stats import median_ci, median_ci_ranks
 
 
 def test_le_boudec_ranks():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from fabricbench.benchmarks.aggregate import SUMMARY_COLUMNS
+from fabricbench.benchmarks.model.summary import SUMMARY_COLUMNS
 from fabricbench.collectives import registry
 from tests.helpers import only_run, read_run, run_mpi
 

@@ -12,10 +12,10 @@ import time
 import pytest
 
 from fabricbench.reports.gate import evaluate, rules
-from fabricbench.reports.gate import synthetic as syn
 from fabricbench.reports.gate.gate import GateResult, fold
 from fabricbench.reports.gate.junit import to_junit
 from fabricbench.reports.gate.markdown import to_markdown
+from tests.support import synthetic as syn
 
 
 @pytest.fixture(scope="module")

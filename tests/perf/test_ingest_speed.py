@@ -9,15 +9,13 @@ import time
 import pytest
 
 from fabricbench.benchmarks.nccltests.ingest import read_log
-from tests.shared_data import LOGS
+from tests.datasets import LOGS
 
 N_LOGS = 1000
 
 
 @pytest.fixture(scope="module")
 def log_dir(tmp_path_factory):
-    if not LOGS.is_dir():
-        pytest.skip("shared corpus not present")
     sources = [p.read_text(errors="replace") for p in sorted(LOGS.glob("*.txt"))]
     big = [s for s in sources if len(s) > 2000]
     d = tmp_path_factory.mktemp("ingest-speed")

@@ -2,14 +2,14 @@ import filecmp
 
 import pytest
 
-from fabricbench.reports.catalog import CATALOG, family_of, load_catalog, peak_busbw
-from tests.shared_data import SHARED
+from fabricbench.benchmarks.model.catalog import family_of, load_catalog
+from fabricbench.benchmarks.model.resources import CATALOG
+from fabricbench.reports.peaks import peak_busbw
+from tests.datasets import CATALOG_SOURCE
 
 
-def test_catalog_is_the_shared_copy_with_its_sources():
-    shared = SHARED / "instances.csv"
-    if shared.exists():
-        assert filecmp.cmp(shared, CATALOG, shallow=False)
+def test_catalog_is_the_sourced_copy_with_its_sources():
+    assert filecmp.cmp(CATALOG_SOURCE, CATALOG, shallow=False)
     cat = load_catalog()
     assert {"source_refs", "src_intra", "src_internode"} <= set(cat.columns)
     assert len(cat) == 24

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.datasets import LOGS
 from tests.helpers import ROOT, base_env, only_run, run_cli, run_mpi
-from tests.shared_data import LOGS
 
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 SHOTS = ROOT / "build" / "screenshots"

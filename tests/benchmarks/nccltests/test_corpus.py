@@ -7,7 +7,7 @@ shared/data/nccl-tests-logs/INDEX.md (and the comment beside it here).
 import pytest
 
 from fabricbench.benchmarks.nccltests.ingest import read_log
-from tests.shared_data import H200, LOGS
+from tests.datasets import H200, LOGS
 
 # stem: (classification, rows, nranks (devices or derived) or None)
 EXPECTED = {

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from fabricbench.benchmarks.nccltests import driver
+from tests.datasets import H200, LOGS
 from tests.helpers import ROOT, base_env, only_run
-from tests.shared_data import H200, LOGS
 
 FAKE = Path(__file__).with_name("fake_nccl_tests.py")
 

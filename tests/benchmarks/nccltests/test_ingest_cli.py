@@ -2,8 +2,8 @@
 
 import json
 
+from tests.datasets import H200, LOGS
 from tests.helpers import run_cli
-from tests.shared_data import H200, LOGS
 
 
 def test_ingest_corpus(corpus, tmp_path):

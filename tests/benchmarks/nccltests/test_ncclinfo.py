@@ -1,26 +1,27 @@
 """Transport facts from real NCCL INFO lines (the corpus) and from the format strings in instances.md."""
 
+from fabricbench.benchmarks.model.typed import to_dict
 from fabricbench.benchmarks.nccltests.ingest import read_log
 from fabricbench.benchmarks.nccltests.ncclinfo import parse_info
-from tests.shared_data import H200, LOGS
+from tests.datasets import H200, LOGS
 
 
 def test_socket_fallback_on_the_h200_machine():
     _, info = read_log(H200 / "ncclinfo.txt")
-    assert info["network"] == "Socket" and info["path"] == "socket"
-    assert info["net_plugin_missing"] is True and info["ib_no_device"] is True
-    assert info["nvls_channels"] == 0 and info["nranks"] == 1
+    assert info.network == "Socket" and info.path == "socket"
+    assert info.net_plugin_missing is True and info.ib_no_device is True
+    assert info.nvls_channels == 0 and info.nranks == 1
 
 
 def test_old_aws_plugin_on_p4d_without_gdr(corpus):
     _, info = read_log(LOGS / "all_reduce__aws-p4d-efa-2node-ncclinfo__aws-ofi-nccl-i64.txt")
-    assert info["transports"]["NET/AWS Libfabric"] == 2 and info["transports"]["P2P"] == 1
-    assert info["net_channels_gdr"] == 0 and info["path"] == "efa"
+    assert info.transports["NET/AWS Libfabric"] == 2 and info.transports["P2P"] == 1
+    assert info.net_channels_gdr == 0 and info.path == "efa"
 
 
 def test_intra_node_p2p_only(corpus):
     _, info = read_log(LOGS / "all_reduce__h100-pcie-nvlink-2gpu-ncclinfo__nccl-tests-i194.txt")
-    assert info["path"] == "intra-node"
+    assert info.path == "intra-node"
 
 
 def test_documented_lines():
@@ -37,11 +38,11 @@ def test_documented_lines():
         "ip-10-0-0-1:1:1 [0] NCCL INFO AllReduce: 1048576 Bytes -> Algo RING proto SIMPLE channel{Lo..Hi}={0..31}",
     ]
     info = parse_info(lines)
-    assert (info["net_plugin"], info["aws_ofi_nccl"], info["provider"], info["fabric"], info["nics"]) == \
+    assert (info.net_plugin, info.aws_ofi_nccl, info.provider, info.fabric, info.nics) == \
         ("Libfabric", "git-6e504db", "efa", "efa-direct", 16)
-    assert info["path"] == "efa-rdma" and info["rings_gdr"] == 1 and info["nvls_available"] is True
-    assert info["algo_proto"] == [{"op": "AllReduce", "algo": "RING", "proto": "SIMPLE", "count": 1}]
+    assert info.path == "efa-rdma" and info.rings_gdr == 1 and info.nvls_available is True
+    assert [to_dict(a) for a in info.algo_proto] == [{"op": "AllReduce", "algo": "RING", "proto": "SIMPLE", "count": 1}]
     ib = parse_info(["x NCCL INFO NET/IB : Using [0]mlx5_0:1/IB [RO]; OOB enp71s0:10.0.0.7<0>",
                      "x NCCL INFO Using network IB",
                      "x NCCL INFO Channel 00/0 : 0[0] -> 1[0] [send] via NET/IB/0/GDRDMA"])
-    assert ib["path"] == "ib-rdma" and ib["ib_devices"].startswith("[0]mlx5_0:1/IB")
+    assert ib.path == "ib-rdma" and ib.ib_devices.startswith("[0]mlx5_0:1/IB")

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from fabricbench.benchmarks.nccltests.classify import classify
 from fabricbench.benchmarks.nccltests.logtext import parse_text, strip_prefix
-from tests.shared_data import LOGS
+from tests.datasets import LOGS
 
 CLEAN = "all_reduce__a100-40gb-8gpu-1node__superbench-allreduce.txt"
 PREFIXES = {

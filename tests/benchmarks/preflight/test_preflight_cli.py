@@ -4,8 +4,8 @@ import json
 
 import pytest
 
+from tests.datasets import H200
 from tests.helpers import only_run, run_cli, run_mpi
-from tests.shared_data import H200
 
 pytestmark = [pytest.mark.mpi]
 
@@ -15,6 +15,8 @@ def test_preflight_on_a_cpu_box():
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("gpus=0") == 1  # one line per host, not per rank
     assert "preflight: ok" in proc.stdout and "no GPU" in proc.stdout and "no EFA" in proc.stdout
+    default = run_mpi(2, "preflight")  # the same default device as run: cpu
+    assert default.returncode == 0 and "preflight: ok" in default.stdout, default.stdout + default.stderr
 
 
 def test_preflight_for_cuda_without_gpu_is_invalid():
@@ -53,5 +55,6 @@ def test_ingested_log_gets_a_verdict(tmp_path):
                    "--out", str(tmp_path))
     assert proc.returncode == 0
     meta = json.loads((only_run(tmp_path) / "run.json").read_text())
-    assert meta["preflight"]["verdict"] == "invalid" and "NET/Socket in use on p5.48xlarge" in meta["preflight"][
-        "reasons"][0]
+    first = meta["preflight"]["findings"][0]
+    assert meta["preflight"]["verdict"] == "invalid" and first["level"] == "invalid"
+    assert "NET/Socket in use on p5.48xlarge" in first["message"]

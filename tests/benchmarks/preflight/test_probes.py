@@ -3,7 +3,7 @@
 import pytest
 
 from fabricbench.benchmarks.preflight import sysfs, tools
-from tests.shared_data import H200
+from tests.datasets import H200
 
 # fi_info outputs quoted in shared/docs/instances.md 2.1 (AWS doc p3dn example; EKS pods, newer libfabric).
 FI_OLD = """provider: efa

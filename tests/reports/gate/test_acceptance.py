@@ -3,8 +3,8 @@
 The full counts (2,000-10,000 trials) run in scripts/gate_acceptance.py, which prints the rates.
 """
 
-from fabricbench.reports.gate import acceptance as acc
-from fabricbench.reports.gate import synthetic as syn
+from tests.support import acceptance as acc
+from tests.support import synthetic as syn
 
 
 def test_false_fail_rate_under_no_change():

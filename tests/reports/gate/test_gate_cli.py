@@ -1,4 +1,9 @@
-"""The gate, baseline and export commands on real launches of this machine (mpiexec, 2 ranks)."""
+"""The gate, baseline and export commands on real launches of this machine (mpiexec, 2 ranks).
+
+Verdicts are asserted on recorded launches (tests/data/gate-launches: a real A/A pair of this VM),
+so no test's outcome depends on how busy the machine is; the live test below launches real runs
+and asserts only what load cannot change.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.datasets import DATA
 from tests.helpers import BIN, base_env, run_cli, run_mpi
 
 BENCH = ["run", "--backend", "mpi", "--collectives", "all_reduce", "-b", "8", "-e", "1M", "-f", "8", "-n", "60",
@@ -19,17 +25,33 @@ BENCH = ["run", "--backend", "mpi", "--collectives", "all_reduce", "-b", "8", "-
 pytestmark = pytest.mark.mpi
 
 
-@pytest.fixture(scope="module")
-def launches(tmp_path_factory):
-    """7 control and 7 candidate launches of one benchmark, ABBA-interleaved: a real A/A pair.
+@pytest.fixture
+def launches(tmp_path):
+    """7 control and 7 candidate launches of one benchmark, ABBA-interleaved: a recorded real A/A pair.
 
     7 per arm is the rule's first look: the smallest count whose exact one-sided p can go below 0.001.
     """
-    root = tmp_path_factory.mktemp("gate-launches")
-    for arm in ["ctrl", "cand", "cand", "ctrl"] * 3 + ["ctrl", "cand"]:
-        proc = run_mpi(2, *BENCH, "--out", str(root / arm), "--tag", arm)
+    shutil.copytree(DATA / "gate-launches", tmp_path / "launches")
+    return tmp_path / "launches"
+
+
+def test_live_launches_gate_consistently_whatever_the_load(tmp_path):
+    """Real launches now: the outcome depends on the machine, so only what load cannot change is asserted."""
+    for arm in ["ctrl", "cand", "cand", "ctrl"]:
+        proc = run_mpi(2, *BENCH, "--out", str(tmp_path / arm), "--tag", arm)
         assert proc.returncode == 0, proc.stderr[-2000:]
-    return root
+    proc = run_cli("gate", "--candidate", str(tmp_path / "cand"), "--control", str(tmp_path / "ctrl"),
+                   "--json", str(tmp_path / "g.json"), "--junit", str(tmp_path / "g.xml"))
+    assert proc.returncode in (0, 3), proc.stdout + proc.stderr  # 2 v 2 launches can never reach p < 0.001
+    doc = json.loads((tmp_path / "g.json").read_text())
+    assert doc["exit_code"] == proc.returncode and doc["launches"] == {"candidate": 2, "control": 2}
+    verdicts = {u["verdict"] for u in doc["units"]}
+    assert verdicts and "fail" not in verdicts
+    assert doc["verdict"] == ("inconclusive" if "inconclusive" in verdicts else "pass")
+    for u in doc["units"]:  # every verdict agrees with its own numbers
+        if u["verdict"] == "pass" and not u.get("improved"):
+            assert u["bound_high_pct"] < u["delta_pct"] + 2.0 + 1e-6
+    assert len(ET.parse(tmp_path / "g.xml").getroot().findall(".//testcase")) == len(doc["units"])
 
 
 def _copy_run(src: Path, dst_root: Path, edit) -> Path:
@@ -43,10 +65,16 @@ def _copy_run(src: Path, dst_root: Path, edit) -> Path:
 
 
 def _slowed_copy(src_root: Path, dst_root: Path, factor: float) -> Path:
-    """Real launches whose every recorded time is multiplied: a gross loss with real noise shape."""
+    """Real launches whose every recorded time is multiplied: a loss of known size with real noise
+    shape. Each copy is a new launch (its own run id), as a rerun of the candidate would be."""
     for run in sorted(p for p in src_root.iterdir() if (p / "run.json").exists()):
-        dst = dst_root / run.name
+        new_id = f"{run.name}-x{factor:g}"
+        dst = dst_root / new_id
         shutil.copytree(run, dst)
+        (dst / "samples.parquet").unlink(missing_ok=True)
+        meta = json.loads((dst / "run.json").read_text())
+        meta["run_id"] = new_id
+        (dst / "run.json").write_text(json.dumps(meta))
         lines = []
         for line in (dst / "samples.jsonl").read_text().splitlines():
             rec = json.loads(line)
@@ -74,15 +102,26 @@ def test_paired_aa_never_fails_and_writes_every_output(launches, tmp_path):
 
 
 def test_gross_loss_fails_paired_with_the_effect_in_junit(launches, tmp_path):
-    slow = _slowed_copy(launches / "cand", tmp_path / "slow", 1.5)
+    slow = _slowed_copy(launches / "cand", tmp_path / "slow", 3.0)  # a transport fallback's size of loss
     proc = run_cli("gate", "--candidate", str(slow), "--control", str(launches / "ctrl"), "--junit",
                    str(tmp_path / "g.xml"), "--annotations", "github")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     failures = ET.parse(tmp_path / "g.xml").getroot().findall(".//failure")
     assert len(failures) == 2 and all(f.get("type") == "PerformanceRegression" for f in failures)
     effect = float(failures[0].get("message").split(": ")[1].split(" %")[0])
-    assert 35 < effect < 65  # x1.5 on top of the A/A difference of two real arms
+    assert 170 < effect < 240  # x3 on top of the A/A difference of two real arms (+4.8 % here)
     assert "::error title=perf regression::all_reduce" in proc.stdout
+
+
+def test_a_loss_within_this_machines_launch_noise_is_inconclusive_never_a_pass(launches, tmp_path):
+    """x1.5 against an arm whose launches are bimodal (some 2x slower): 7 v 7 cannot decide it."""
+    slow = _slowed_copy(launches / "cand", tmp_path / "slow", 1.5)
+    proc = run_cli("gate", "--candidate", str(slow), "--control", str(launches / "ctrl"), "--json",
+                   str(tmp_path / "g.json"))
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    units = json.loads((tmp_path / "g.json").read_text())["units"]
+    assert {u["verdict"] for u in units} == {"inconclusive"} and all(u["effect_pct"] > 40 for u in units)
+    assert "add 4 launches per arm" in proc.stdout
 
 
 def test_baseline_add_show_and_historical_gate(launches, tmp_path):
@@ -176,7 +215,7 @@ def test_export_pytest_benchmark_is_read_by_pytest_benchmark_compare(launches, t
 
 
 def test_gate_html_section_in_a_real_browser(launches, tmp_path, browser):
-    slow = _slowed_copy(launches / "cand", tmp_path / "slow", 1.5)
+    slow = _slowed_copy(launches / "cand", tmp_path / "slow", 3.0)
     html = tmp_path / "gate.html"
     proc = run_cli("gate", "--candidate", str(slow), "--control", str(launches / "ctrl"), "--html", str(html))
     assert proc.returncode == 1
@@ -210,10 +249,8 @@ if sys.platform != "linux":  # pragma: no cover
 
 def test_gate_reads_ingested_nccl_tests_logs_and_keeps_timing_modes_apart(tmp_path):
     """Real H200 nccl-tests outputs: plain and CUDA-graph (-G) launches are different units."""
-    from tests.shared_data import H200
+    from tests.datasets import H200
 
-    if not H200.is_dir():
-        pytest.skip("shared H200 outputs not present")
     for name, files in (("a", ["all_reduce_default.txt", "all_reduce_json.txt", "all_reduce_graph.txt"]),
                         ("b", ["all_reduce_periter.txt", "all_reduce.json"])):
         proc = run_cli("ingest", *[str(H200 / f) for f in files], "--out", str(tmp_path / name))
@@ -238,11 +275,12 @@ def test_nothing_in_common_is_invalid_not_a_pass(launches, tmp_path):
 
 
 def test_historical_window_warns_then_confirms_and_refuses_warned_runs(launches, tmp_path):
-    """Five accepted runs (groups of real launches); a candidate 14 % slower warns (exit 3), is
+    """Five accepted runs (groups of recorded launches); a candidate 30 % slower warns (exit 3), is
     refused by `baseline add`, and fails once a previous gate run warned too (2 of 3).
 
-    The candidate is the window's own launches (scaled, or not): the A/A difference between two
-    real arms on this VM (launch SD ~2 %) must not decide whether a warning fires.
+    The candidate is the window's own launches (scaled, or not). This VM's launches are bimodal (one
+    in four runs ~2x slower), so the window's spread is wide: 30 % is what warns here without
+    reaching the golden band's outright FAIL.
     """
     runs = sorted(p for p in (launches / "ctrl").iterdir() if (p / "run.json").exists())
     base = tmp_path / "base"
@@ -251,7 +289,7 @@ def test_historical_window_warns_then_confirms_and_refuses_warned_runs(launches,
         # miss the golden band; admitting the window is not what this test is about.
         add = run_cli("baseline", "add", *map(str, group), "--to", str(base), "--note", "nightly", "--force")
         assert add.returncode == 0, add.stdout + add.stderr
-    slow = _slowed_copy(launches / "ctrl", tmp_path / "slow", 1.14)
+    slow = _slowed_copy(launches / "ctrl", tmp_path / "slow", 1.3)
     first = run_cli("gate", "--baseline", str(base), "--candidate", str(slow), "--json", str(tmp_path / "g1.json"))
     assert first.returncode == 3, first.stdout + first.stderr
     assert "confirm with another run" in first.stdout

@@ -3,7 +3,7 @@ other tools fail identical code far more often, or miss real regressions (docs/g
 
 import pytest
 
-from fabricbench.reports.gate import acceptance as acc
+from tests.support import acceptance as acc
 
 
 @pytest.fixture(scope="module")

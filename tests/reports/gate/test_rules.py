@@ -1,6 +1,6 @@
 import numpy as np
 
-from fabricbench.benchmarks.aggregate import per_iteration
+from fabricbench.benchmarks.model.summary import per_iteration
 from fabricbench.reports.gate import rules
 from fabricbench.reports.gate.evaluate import split_half_sd
 
@@ -90,7 +90,7 @@ def test_same_inputs_same_verdicts():
 
 
 def test_fit_recovers_the_launch_noise_of_synthetic_launches():
-    from fabricbench.reports.gate import synthetic as syn
+    from tests.support import synthetic as syn
 
     model = syn.with_model("reference", sigma_launch=0.02, p_bad=0.0)
     ctrl, _ = syn.launch_tables(12, 4, 15, seed=5, model=model)

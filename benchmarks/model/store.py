@@ -1,0 +1,193 @@
+"""The files of a run, and the only code that writes or reads them (schema: docs/results-schema.md).
+
+results/<run_id>/
+  run.json         the RunRecord; written first with status "incomplete" and rewritten at the end,
+                   so a run killed at any moment still says it did not finish
+  samples.jsonl    one PointRecord per completed size: every rank's per-iteration times; appended
+                   and fsync'd as each size completes, so a crash never loses a completed size
+  summary.csv      one summary line appended as each size completes (a convenience copy: readers
+                   recompute it from the samples)
+  samples.parquet  the columnar form of the samples, written when the run ends and rebuilt by the
+                   loader when missing or stale (benchmarks.model.columnar)
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import secrets
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import fields
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+import orjson
+
+from fabricbench.benchmarks.model.errors import ResultsError, UsageError
+from fabricbench.benchmarks.model.point import PointRecord
+from fabricbench.benchmarks.model.redact import scrub_obj
+from fabricbench.benchmarks.model.run import RunRecord
+from fabricbench.benchmarks.model.summary import ALL_COLUMNS, per_iteration, summary_row
+from fabricbench.benchmarks.model.typed import RecordError, from_dict, to_dict
+
+RUN_FILE, SAMPLES_FILE, SUMMARY_FILE = "run.json", "samples.jsonl", "summary.csv"
+
+
+def new_run_id(tag: str = "") -> str:
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    safe_tag = "".join(c if c.isalnum() or c in "-_." else "-" for c in tag)[:40]
+    return "-".join(p for p in (stamp, safe_tag, secrets.token_hex(3)) if p)
+
+
+def utc_now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def make_run_dir(out_dir: str | Path, run_id: str) -> Path:
+    """Create results/<run_id>/, or say in one line why it cannot be."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: is a file, not a directory")
+    try:
+        path = out / run_id
+        path.mkdir(parents=True, exist_ok=False)
+    except FileExistsError:
+        raise UsageError(f"--out {out}: {run_id} already exists") from None
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot create a results folder there ({exc.strerror})") from None
+    return path
+
+
+class RunWriter:
+    """Rank 0's writer. Every string passes the secret scrubber on its way to disk."""
+
+    def __init__(self, out_dir: str | Path, run_id: str, secret_values: list[str]) -> None:
+        self.dir = make_run_dir(out_dir, run_id)
+        self.secrets = secret_values
+        self._samples = open(self.dir / SAMPLES_FILE, "ab")
+        self._summary_started = False
+
+    def write_run(self, record: RunRecord) -> None:
+        clean = scrub_obj(to_dict(record), self.secrets)
+        _atomic_write(self.dir / RUN_FILE, json.dumps(clean, indent=2, default=str) + "\n")
+
+    def append_point(self, record: PointRecord) -> dict[str, Any]:
+        """samples.jsonl and summary.csv gain one line each; returns the summary row."""
+        matrix = np.ascontiguousarray(record.time_us, dtype=np.float64)
+        rec = {f.name: getattr(record, f.name) for f in fields(record) if f.name != "time_us"}
+        rec["timing"] = str(record.timing)
+        rec = to_dict(scrub_obj(rec, self.secrets) if self.secrets else rec)
+        rec["time_us"] = matrix  # orjson writes the numpy matrix directly (10x json's speed)
+        self._samples.write(orjson.dumps(rec, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n")
+        self._samples.flush()
+        os.fsync(self._samples.fileno())
+        row = summary_row(record.meta(), per_iteration(matrix), record.busbw_factor)
+        row["run_id"] = self.dir.name
+        self._append_summary(row)
+        return row
+
+    def _append_summary(self, row: dict[str, Any]) -> None:
+        path = self.dir / SUMMARY_FILE
+        new = not path.exists()
+        with open(path, "a", newline="") as f:
+            out = csv.DictWriter(f, fieldnames=ALL_COLUMNS, extrasaction="ignore")
+            if new:
+                out.writeheader()
+            out.writerow(row)
+
+    def close(self, columnar: bool = True) -> None:
+        """End of the run: close the samples and write their columnar form (best effort)."""
+        if not self._samples.closed:
+            self._samples.close()
+        if columnar:
+            from fabricbench.benchmarks.model import columnar as col
+
+            col.write_cache(self.dir)
+
+
+# -- reading --------------------------------------------------------------------------------------
+def find_run_dirs(paths: Iterable[str | Path]) -> list[Path]:
+    """Run directories named directly, or found one level below a results folder."""
+    out = []
+    for p in map(Path, paths):
+        if (p / RUN_FILE).is_file():
+            out.append(p)
+        elif p.is_dir():
+            out.extend(sorted(d for d in p.iterdir() if (d / RUN_FILE).is_file()))
+        elif p.exists():
+            raise ResultsError(f"{p}: not a run directory (a file; expected a folder with run.json)")
+        else:
+            raise ResultsError(f"{p}: no such directory")
+    return out
+
+
+def read_run(run_dir: str | Path) -> RunRecord:
+    """run.json as a RunRecord; any problem is one ResultsError naming the file and the field."""
+    path = Path(run_dir) / RUN_FILE
+    if not path.is_file():
+        raise ResultsError(f"{path}: not found (is {run_dir} a fabricbench run directory?)")
+    try:
+        data = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ResultsError(f"{path}: invalid JSON ({exc})") from None
+    except OSError as exc:
+        raise ResultsError(f"{path}: cannot read ({exc.strerror})") from None
+    if not isinstance(data, dict) or "run_id" not in data:
+        raise ResultsError(f"{path}: field run_id: missing")
+    try:
+        return from_dict(RunRecord, data)
+    except RecordError as exc:
+        raise ResultsError(f"{path}: field {exc.path}: {exc.problem}") from None
+
+
+def read_point_line(raw: bytes | str) -> tuple[dict[str, Any], np.ndarray]:
+    """One samples.jsonl line -> (the point's fields, its ranks x iterations matrix)."""
+    rec = orjson.loads(raw)
+    if not isinstance(rec, dict):
+        raise ValueError("not a JSON object")
+    matrix = np.asarray(rec.pop("time_us"), dtype=np.float64)
+    if matrix.ndim != 2 or matrix.shape[1] == 0:
+        raise ValueError("time_us is not a ranks x iterations matrix")
+    for key in ("collective", "size_bytes", "nranks"):
+        if key not in rec:
+            raise KeyError(key)
+    return rec, matrix
+
+
+def iter_points(run_dir: str | Path, problems: list[str]) -> Iterator[tuple[dict[str, Any], np.ndarray]]:
+    """Every complete samples.jsonl line; a torn last line is reported, not fatal."""
+    path = Path(run_dir) / SAMPLES_FILE
+    if not path.is_file():
+        problems.append(f"{path}: not found; the run recorded no sizes")
+        return
+    lines = path.read_bytes().split(b"\n")
+    last = max((i for i, raw in enumerate(lines) if raw.strip()), default=-1)
+    for n, raw in enumerate(lines):
+        if not raw.strip():
+            continue
+        try:
+            yield read_point_line(raw)
+        except (orjson.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError) as exc:
+            why = "torn last line (the run stopped while writing)" if n == last else f"unreadable ({exc})"
+            problems.append(f"{path}: line {n + 1}: {why}; skipped")
+
+
+def samples_signature(run_dir: str | Path) -> Optional[tuple[int, int]]:
+    """(size, mtime_ns) of samples.jsonl: what a cache built from it must match."""
+    try:
+        st = (Path(run_dir) / SAMPLES_FILE).stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns

@@ -1,0 +1,116 @@
+"""From per-rank, per-iteration times to the summary row. Pure functions, no I/O.
+
+The iteration time is the max over ranks (what an application waits for); the mean over
+ranks and the skew (max - min) are kept beside it. Bandwidth comes from the median time and is
+never averaged (Hoefler & Belli R3). Formulas: docs/formulas.md.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from fabricbench.benchmarks.model.stats import median_ci_ranks
+
+if TYPE_CHECKING:  # pandas is for the loader; the ranks of a run never import it (start-up cost)
+    import pandas as pd
+
+SUMMARY_COLUMNS = [
+    "collective", "backend", "device", "dtype", "redop", "inplace", "size_bytes", "count",
+    "nranks", "nnodes", "iterations", "stop_reason", "time_us_median", "time_us_p99",
+    "time_us_ci_low", "time_us_ci_high", "time_us_min", "time_us_max", "algbw_gbps",
+    "busbw_gbps", "wrong",
+]
+EXTRA_COLUMNS = [
+    "trusted", "root", "transport", "timing", "timer", "ops_per_sample", "busbw_factor", "time_us_mean_ranks",
+    "skew_us_median", "slowest_rank", "slowest_rank_share", "ci_method", "valid", "source", "run_id",
+    "pattern",
+]
+ALL_COLUMNS = SUMMARY_COLUMNS + EXTRA_COLUMNS
+
+
+def per_iteration(rank_times_us: np.ndarray) -> dict[str, np.ndarray]:
+    """(ranks x iterations) -> per-iteration max, mean, skew and the last rank to finish."""
+    t = np.asarray(rank_times_us, dtype=np.float64)
+    if t.ndim != 2 or t.shape[1] == 0:
+        raise ValueError("rank times must be a non-empty ranks x iterations matrix")
+    return {
+        "time_us": t.max(axis=0),
+        "time_us_mean": t.mean(axis=0),
+        "skew_us": t.max(axis=0) - t.min(axis=0),
+        "last_rank": t.argmax(axis=0),
+    }
+
+
+def bandwidth_gbps(size_bytes: int, time_us: float) -> float:
+    """algbw in GB/s (1e9 bytes/s) from a time in microseconds: size / time."""
+    if time_us <= 0 or not np.isfinite(time_us):
+        return float("nan")
+    return size_bytes / (time_us * 1e-6) / 1e9
+
+
+def time_stats(times_us: np.ndarray) -> dict[str, float]:
+    """Median, nearest-rank p99, order-statistic 95 % CI of the median, min, max (one sort).
+
+    One sample (an nccl-tests row: already a mean over its iterations) has no CI: NaN, not [t, t].
+    """
+    t = np.sort(np.asarray(times_us, dtype=np.float64))
+    n = t.size
+    median = float(t[n // 2]) if n % 2 else float(0.5 * (t[n // 2 - 1] + t[n // 2]))
+    if n > 1:
+        lo, hi = median_ci_ranks(n)
+        ci = (float(t[lo]), float(t[hi]))
+    else:
+        ci = (float("nan"), float("nan"))
+    return {
+        "time_us_median": median,
+        "time_us_p99": float(t[max(math.ceil(0.99 * n) - 1, 0)]),  # inverted-CDF (nearest rank)
+        "time_us_ci_low": ci[0],
+        "time_us_ci_high": ci[1],
+        "time_us_min": float(t[0]),
+        "time_us_max": float(t[-1]),
+    }
+
+
+def summary_row(meta: Mapping[str, Any], it: Mapping[str, np.ndarray], busbw_factor: float) -> dict:
+    """One summary row from a point's metadata and its per-iteration arrays."""
+    stats = time_stats(it["time_us"])
+    # Bandwidth is size over latency; nccl-tests -C prints CPU launch time instead, not a latency.
+    latency = meta.get("timing") != "cputime"
+    algbw = bandwidth_gbps(int(meta["size_bytes"]), stats["time_us_median"]) if latency else float("nan")
+    last = np.asarray(it["last_rank"])
+    counts = np.bincount(last.astype(np.int64)) if last.size else np.zeros(1, dtype=np.int64)
+    wrong = meta.get("wrong")
+    row = {k: meta.get(k) for k in SUMMARY_COLUMNS if k in meta}
+    row.update(stats)
+    row.update(
+        iterations=int(len(it["time_us"])),
+        algbw_gbps=algbw,
+        busbw_gbps=algbw * busbw_factor,
+        busbw_factor=busbw_factor,
+        time_us_mean_ranks=float(np.median(it["time_us_mean"])),
+        skew_us_median=float(np.median(it["skew_us"])),
+        slowest_rank=int(counts.argmax()),
+        slowest_rank_share=float(counts.max() / max(last.size, 1)),
+        ci_method="order-statistics",
+        # A row of a log whose numbers contradict themselves is kept for the record, never a result.
+        trusted=bool(meta.get("trusted", True)),
+        valid=wrong is not None and int(wrong) == 0 and bool(meta.get("trusted", True)),
+    )
+    for key in EXTRA_COLUMNS:
+        if key not in row and key in meta:
+            row[key] = meta[key]
+    return row
+
+
+def summary_frame(rows: list[dict]) -> pd.DataFrame:
+    """Rows -> DataFrame with the contract columns first, extras after."""
+    import pandas as pd
+
+    df = pd.DataFrame(rows)
+    cols = [c for c in SUMMARY_COLUMNS + EXTRA_COLUMNS if c in df.columns]
+    rest = [c for c in df.columns if c not in cols]
+    return df.reindex(columns=SUMMARY_COLUMNS + [c for c in cols if c not in SUMMARY_COLUMNS] + rest)
