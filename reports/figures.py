@@ -3,20 +3,30 @@
 An <img> never runs script, so a hostname or tag that ends up in a legend cannot turn into
 markup, and the file stays self-contained (no network, no external fonts: text is drawn by the
 viewer's default sans-serif).
+
+Drawing is most of a report's time (a fleet report has dozens of figures), so the public figure
+functions return a ``Pending`` figure; ``draw_all`` draws every pending figure of a report at once,
+on all cores. Tick labels are plain text: matplotlib's default log-axis labels are mathtext, whose
+parser cost half of every figure's drawing time.
 """
 
 from __future__ import annotations
 
 import base64
 import io
-from typing import Optional
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Optional
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
 from fabricbench.benchmarks.sizes import format_size  # noqa: E402
 from fabricbench.reports.analysis import busbw_band  # noqa: E402
@@ -24,11 +34,60 @@ from fabricbench.reports.analysis import busbw_band  # noqa: E402
 plt.rcParams.update({"svg.fonttype": "none", "font.size": 9, "axes.grid": True, "grid.alpha": 0.3,
                      "figure.dpi": 100, "svg.hashsalt": "fabricbench"})
 _SIZE_FMT = FuncFormatter(lambda x, _: format_size(int(x)) if x >= 1 and float(x).is_integer() else f"{x:g}")
+_PLAIN_FMT = FuncFormatter(lambda x, _: f"{x:g}")
+PARALLEL_MIN = 8  # fewer figures than this are drawn in this process (a worker pool costs ~1 s to start)
 
 
-def _uri(fig: plt.Figure) -> str:
+@dataclass
+class Pending:
+    """A figure to draw: ``draw_all`` fills ``uri``; str() is the data URI (drawn now if need be)."""
+
+    draw: Callable[..., str]
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    uri: str = ""
+
+    def __str__(self) -> str:
+        if not self.uri:
+            self.uri = self.draw(*self.args, **self.kwargs)
+        return self.uri
+
+
+def deferred(draw: Callable[..., str]) -> Callable[..., Pending]:
+    def make(*args: Any, **kwargs: Any) -> Pending:
+        return Pending(draw, args, kwargs)
+
+    make.__name__, make.__doc__ = draw.__name__.lstrip("_"), draw.__doc__
+    return make
+
+
+def _run(item: tuple[Callable[..., str], tuple, dict]) -> str:
+    draw, args, kwargs = item
+    return draw(*args, **kwargs)
+
+
+def draw_all(items: list[Pending], workers: Optional[int] = None) -> None:
+    """Draw every pending figure, on up to ``workers`` processes (default: the usable cores)."""
+    todo = [p for p in items if not p.uri]
+    if workers is None:
+        workers = int(os.environ.get("FABRICBENCH_REPORT_WORKERS", "0")) or len(os.sched_getaffinity(0))
+    if workers <= 1 or len(todo) < PARALLEL_MIN:
+        for p in todo:
+            str(p)
+        return
+    # spawn, not fork: the parent may hold threads (pyarrow's pool) whose locks a fork would copy.
+    with ProcessPoolExecutor(max_workers=min(workers, len(todo)),
+                             mp_context=multiprocessing.get_context("spawn")) as pool:
+        for p, uri in zip(todo, pool.map(_run, [(p.draw, p.args, p.kwargs) for p in todo], chunksize=2),
+                          strict=True):
+            p.uri = uri
+
+
+def _uri(fig: plt.Figure, tight: bool = True) -> str:
+    """SVG data URI. Line charts pass tight=False with fixed margins: a tight bounding box draws the
+    figure twice."""
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    fig.savefig(buf, format="svg", bbox_inches="tight" if tight else None, metadata={"Date": None})
     plt.close(fig)
     return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue().encode()).decode()
 
@@ -68,15 +127,30 @@ def _finish(ax: plt.Axes, fig: plt.Figure, ylabel: str, title: str, logy: bool =
     ax.set_xscale("log", base=2)
     if logy:
         ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(_PLAIN_FMT)
+        ax.yaxis.set_minor_formatter(NullFormatter())
     ax.xaxis.set_major_formatter(_SIZE_FMT)
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("message size (bytes)")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     _legend(ax)
-    return _uri(fig)
+    _margins(ax, fig)
+    return _uri(fig, tight=False)
 
 
-def busbw_figure(df: pd.DataFrame, title: str, peak: Optional[float], color_by: Optional[str] = None) -> str:
+def _margins(ax: plt.Axes, fig: plt.Figure) -> None:
+    """Fixed margins wide enough for the y tick labels, estimated without drawing the figure."""
+    lo, hi = sorted(ax.get_ylim())
+    fmt = ax.yaxis.get_major_formatter()
+    ticks = [v for v in ax.yaxis.get_majorticklocs() if lo <= v <= hi]
+    widest = max((len(fmt(v, i)) for i, v in enumerate(ticks)), default=4)
+    left_in = 0.6 + 0.075 * widest  # y label, tick marks, then ~0.075 in per character at 9 pt
+    width, height = fig.get_size_inches()
+    fig.subplots_adjust(left=min(left_in / width, 0.3), right=0.98, bottom=0.5 / height, top=1 - 0.32 / height)
+
+
+def _busbw_figure(df: pd.DataFrame, title: str, peak: Optional[float], color_by: Optional[str] = None) -> str:
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     colors: dict = {}
     for label, g in _series(df):
@@ -95,25 +169,25 @@ def busbw_figure(df: pd.DataFrame, title: str, peak: Optional[float], color_by: 
     return _finish(ax, fig, "busbw (GB/s)", title)
 
 
-def latency_figure(df: pd.DataFrame, title: str) -> str:
+def _latency_figure(df: pd.DataFrame, title: str) -> str:
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     for label, g in _series(df):
         line, = ax.plot(g["size_bytes"], g["time_us_median"], marker=".", label=label)
         _band(ax, g, "time_us_ci_low", "time_us_ci_high", line.get_color())
-    return _finish(ax, fig, "time per operation (us), median and 95% CI", title, logy=True)
+    return _finish(ax, fig, "time per op (us), median, 95% CI", title, logy=True)
 
 
-def ratio_figure(cmp: pd.DataFrame, title: str) -> str:
+def _ratio_figure(cmp: pd.DataFrame, title: str) -> str:
     fig, ax = plt.subplots(figsize=(6.4, 3.0))
     for (run_id, backend, inplace), g in cmp.sort_values("size_bytes").groupby(["run_id", "backend", "inplace"]):
         line, = ax.plot(g["size_bytes"], g["ratio"], marker=".", label=f"{str(run_id)[-6:]} {backend}"
                         + (" in-place" if inplace else ""))
         _band(ax, g, "ratio_ci_low", "ratio_ci_high", line.get_color())
     ax.axhline(1.0, color="black", linewidth=1)
-    return _finish(ax, fig, "time ratio vs reference (<1 faster)", title)
+    return _finish(ax, fig, "time ratio (<1: faster)", title)
 
 
-def heatmap_figure(links: pd.DataFrame, title: str, unit: str) -> str:
+def _heatmap_figure(links: pd.DataFrame, title: str, unit: str) -> str:
     """The link matrix: rows send, columns receive; hosts labelled; values written when it fits."""
     m = links.pivot(index="src", columns="dst", values="value")
     hosts = sorted(set(m.index) | set(m.columns))
@@ -137,7 +211,7 @@ def heatmap_figure(links: pd.DataFrame, title: str, unit: str) -> str:
     return _uri(fig)
 
 
-def rank_skew_figure(points: pd.DataFrame, title: str) -> str:
+def _rank_skew_figure(points: pd.DataFrame, title: str) -> str:
     """Per rank, how much slower its median is than the fastest rank's, at each collective's largest size."""
     fig, ax = plt.subplots(figsize=(6.4, 3.0))
     for coll, g in points.groupby("collective"):
@@ -150,3 +224,10 @@ def rank_skew_figure(points: pd.DataFrame, title: str) -> str:
     ax.set_title(title)
     _legend(ax)
     return _uri(fig)
+
+
+busbw_figure = deferred(_busbw_figure)
+latency_figure = deferred(_latency_figure)
+ratio_figure = deferred(_ratio_figure)
+heatmap_figure = deferred(_heatmap_figure)
+rank_skew_figure = deferred(_rank_skew_figure)

@@ -136,4 +136,17 @@ def render(enriched: pd.DataFrame, runs: pd.DataFrame, problems: list[str], inpu
         "columns": TABLE_COLUMNS,
         "gate": gate,
     }
+    figures.draw_all(list(_pending(model)))
     return _env().get_template("report.html.j2").render(**model)
+
+
+def _pending(obj: object):
+    """Every pending figure in the template model."""
+    if isinstance(obj, figures.Pending):
+        yield obj
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            yield from _pending(v)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            yield from _pending(v)

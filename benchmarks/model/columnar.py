@@ -6,8 +6,10 @@ converts it when the run ends; the loader rebuilds it on first load when it is m
 A cache is trusted only if it names the exact samples.jsonl it was built from (size and mtime)
 and this module's format version: anything else is rebuilt, never read.
 
-One row per point: its fields as JSON (small), its rank count and iteration count, and every
-rank's times as one flat list (rank-major), so a reader gets all values of a run as one array.
+One row per point: its fields as JSON (small), its summary row as JSON (derived from the times;
+cached so a report of 100 M samples reads a thousand small rows, not the samples), its rank and
+iteration counts, and every rank's times as one flat list (rank-major): a reader that needs the
+times gets all of a run's values as one array, only when it asks.
 """
 
 from __future__ import annotations
@@ -18,19 +20,36 @@ from pathlib import Path
 from typing import Any, Optional
 
 import numpy as np
+import orjson
 
 from fabricbench.benchmarks.model.store import SAMPLES_FILE, iter_points, samples_signature
+from fabricbench.benchmarks.model.summary import per_iteration, summary_row
 
 COLUMNAR_FILE = "samples.parquet"
-FORMAT = "1"
+FORMAT = "2"  # bump when the layout or the summary formulas change: old caches are rebuilt
 BATCH_VALUES = 1 << 24  # values per row group: bounds the writer's memory on huge runs
 
 
 def _schema() -> Any:
     import pyarrow as pa
 
-    return pa.schema([("meta", pa.string()), ("ranks", pa.int32()), ("iterations", pa.int32()),
-                      ("values", pa.list_(pa.float64()))])
+    return pa.schema([("meta", pa.string()), ("summary", pa.string()), ("ranks", pa.int32()),
+                      ("iterations", pa.int32()), ("values", pa.list_(pa.float64()))])
+
+
+def derived(meta: dict[str, Any], matrix: np.ndarray) -> dict[str, Any]:
+    """What a loader needs of a point besides its fields: its summary row and per-rank medians."""
+    row = summary_row(meta, per_iteration(matrix), float(meta.get("busbw_factor", 0.0)))
+    row["rank_median_us"] = np.median(matrix, axis=1).tolist()
+    return row
+
+
+def _strings(items: list[bytes]) -> Any:
+    import pyarrow as pa
+
+    offsets = np.zeros(len(items) + 1, dtype=np.int32)
+    offsets[1:] = np.cumsum([len(m) for m in items])
+    return pa.Array.from_buffers(pa.string(), len(items), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(items))])
 
 
 def _buffer_array(kind: Any, values: np.ndarray) -> Any:
@@ -44,17 +63,16 @@ def _buffer_array(kind: Any, values: np.ndarray) -> Any:
 def _batch(rows: list[tuple[dict[str, Any], np.ndarray]]) -> Any:
     import pyarrow as pa
 
-    metas = [json.dumps(meta, separators=(",", ":")).encode() for meta, _ in rows]
-    text_offsets = np.zeros(len(metas) + 1, dtype=np.int32)
-    text_offsets[1:] = np.cumsum([len(m) for m in metas])
+    metas = [orjson.dumps(meta) for meta, _ in rows]
+    summaries = [orjson.dumps(derived(meta, m), option=orjson.OPT_SERIALIZE_NUMPY) for meta, m in rows]
     sizes = np.array([m.size for _, m in rows], dtype=np.int64)
     offsets = np.zeros(len(rows) + 1, dtype=np.int32)
     offsets[1:] = np.cumsum(sizes)
     flat = np.concatenate([np.asarray(m, dtype=np.float64).ravel() for _, m in rows])
     values = _buffer_array(pa.float64(), flat)
     return pa.record_batch([
-        pa.Array.from_buffers(pa.string(), len(metas),
-                              [None, pa.py_buffer(text_offsets), pa.py_buffer(b"".join(metas))]),
+        _strings(metas),
+        _strings(summaries),
         _buffer_array(pa.int32(), np.array([m.shape[0] for _, m in rows], dtype=np.int32)),
         _buffer_array(pa.int32(), np.array([m.shape[1] for _, m in rows], dtype=np.int32)),
         pa.Array.from_buffers(pa.list_(pa.float64()), len(rows), [None, pa.py_buffer(offsets)], children=[values]),
@@ -126,9 +144,45 @@ def _fresh(path: Path, run_dir: Path) -> Optional[Any]:
     return kv
 
 
-def read_points(run_dir: str | Path, problems: list[str], rebuild: bool = True
-                ) -> Iterator[tuple[dict[str, Any], np.ndarray]]:
-    """The run's points, from the columnar cache when it is fresh, else from samples.jsonl."""
+class PointSource:
+    """One run's points: their fields and summaries at once, their time matrices when asked for."""
+
+    def __init__(self, run_dir: Path, metas: list[dict[str, Any]], summaries: Optional[list[dict[str, Any]]],
+                 matrices: Optional[list[np.ndarray]] = None, signature: Optional[tuple[str, str]] = None) -> None:
+        self.run_dir, self.metas, self._summaries, self._matrices = run_dir, metas, summaries, matrices
+        self._signature = signature  # the samples.jsonl the cache was built from, when read from one
+
+    @property
+    def summaries(self) -> list[dict[str, Any]]:
+        if self._summaries is None:
+            self._summaries = [derived(m, x) for m, x in zip(self.metas, self.matrices(), strict=True)]
+        return self._summaries
+
+    def matrices(self) -> list[np.ndarray]:
+        if self._matrices is None:
+            import pyarrow.parquet as pq
+
+            kv = _fresh(self.run_dir / COLUMNAR_FILE, self.run_dir)
+            if kv is None or (kv["samples_size"], kv["samples_mtime_ns"]) != self._signature:
+                # The cache changed or went since its fields were read: take the times from the record.
+                pairs = list(iter_points(self.run_dir, []))[: len(self.metas)]
+                self._matrices = [x for _, x in pairs]
+                return self._matrices
+
+            table = pq.read_table(self.run_dir / COLUMNAR_FILE, columns=["ranks", "iterations", "values"])
+            ranks = table.column("ranks").to_numpy()
+            iters = table.column("iterations").to_numpy()
+            values = table.column("values").combine_chunks()
+            flat = values.values.to_numpy(zero_copy_only=False)
+            offsets = values.offsets.to_numpy()
+            self._matrices = [flat[offsets[i]:offsets[i + 1]].reshape(int(ranks[i]), int(iters[i]))
+                              for i in range(len(self.metas))]
+        return self._matrices
+
+
+def open_points(run_dir: str | Path, problems: list[str], rebuild: bool = True) -> PointSource:
+    """The run's points, from the columnar cache when it is fresh (rebuilt first when it is not and
+    the folder is writable), else parsed from samples.jsonl."""
     import pyarrow.parquet as pq
 
     run_dir = Path(run_dir)
@@ -138,16 +192,17 @@ def read_points(run_dir: str | Path, problems: list[str], rebuild: bool = True
         if write_cache(run_dir) is not None:
             kv = _fresh(path, run_dir)
     if kv is None:
-        yield from iter_points(run_dir, problems)
-        return
+        pairs = list(iter_points(run_dir, problems))
+        return PointSource(run_dir, [m for m, _ in pairs], None, [x for _, x in pairs])
     problems.extend(json.loads(kv.get("problems") or "[]"))
-    table = pq.read_table(path)
-    metas = table.column("meta").to_pylist()
-    ranks = table.column("ranks").to_numpy()
-    iters = table.column("iterations").to_numpy()
-    values = table.column("values").combine_chunks()
-    flat = values.values.to_numpy(zero_copy_only=False)
-    offsets = values.offsets.to_numpy()
-    for i, text in enumerate(metas):
-        matrix = flat[offsets[i]:offsets[i + 1]].reshape(int(ranks[i]), int(iters[i]))
-        yield json.loads(text), matrix
+    table = pq.read_table(path, columns=["meta", "summary"])
+    metas = [orjson.loads(t) for t in table.column("meta").to_pylist()]
+    summaries = [orjson.loads(t) for t in table.column("summary").to_pylist()]
+    return PointSource(run_dir, metas, summaries, signature=(kv["samples_size"], kv["samples_mtime_ns"]))
+
+
+def read_points(run_dir: str | Path, problems: list[str], rebuild: bool = True
+                ) -> Iterator[tuple[dict[str, Any], np.ndarray]]:
+    """(fields, matrix) of every point (see open_points)."""
+    source = open_points(run_dir, problems, rebuild)
+    yield from zip(source.metas, source.matrices(), strict=True)

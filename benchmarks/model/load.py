@@ -28,7 +28,7 @@ from fabricbench.benchmarks.model import columnar
 from fabricbench.benchmarks.model.errors import ResultsError
 from fabricbench.benchmarks.model.run import RunRecord
 from fabricbench.benchmarks.model.store import find_run_dirs, read_run
-from fabricbench.benchmarks.model.summary import per_iteration, summary_frame, summary_row
+from fabricbench.benchmarks.model.summary import per_iteration, summary_frame
 
 STACK_KEYS = ("nccl", "nccl_tests", "cuda", "torch", "mpi_library", "aws_ofi_nccl", "libfabric")
 
@@ -39,8 +39,13 @@ class Runs:
     points: pd.DataFrame
     summary: pd.DataFrame
     records: dict[str, RunRecord] = field(default_factory=dict)
-    matrices: list[np.ndarray] = field(default_factory=list, repr=False)  # aligned with points
     problems: list[str] = field(default_factory=list)
+    sources: list[columnar.PointSource] = field(default_factory=list, repr=False)
+
+    @cached_property
+    def matrices(self) -> list[np.ndarray]:
+        """Every point's [rank][iteration] times, aligned with ``points`` (read on first use)."""
+        return [m for src in self.sources for m in src.matrices()]
 
     @cached_property
     def samples(self) -> pd.DataFrame:
@@ -111,7 +116,7 @@ def load_run(run_dir: str | Path) -> Runs:
 
 def load_runs(paths: Iterable[str | Path], tolerant: bool = False) -> Runs:
     """Load runs. tolerant=True turns an unreadable run into a problem line instead of an error."""
-    run_rows, point_rows, summary_rows, matrices = [], [], [], []
+    run_rows, point_rows, summary_rows, sources = [], [], [], []
     records: dict[str, RunRecord] = {}
     problems: list[str] = []
     for run_dir in find_run_dirs(paths):
@@ -124,16 +129,19 @@ def load_runs(paths: Iterable[str | Path], tolerant: bool = False) -> Runs:
             continue
         records[rec.run_id] = rec
         run_rows.append(run_row(rec, run_dir))
-        for pid, (point, matrix) in enumerate(columnar.read_points(run_dir, problems)):
-            point.update(run_id=rec.run_id, point_id=pid, rank_median_us=np.median(matrix, axis=1).tolist())
-            point_rows.append(point)
-            matrices.append(matrix)
-            summary_rows.append(summary_row(point, per_iteration(matrix), float(point.get("busbw_factor", 0.0))))
+        source = columnar.open_points(run_dir, problems)
+        sources.append(source)
+        for pid, (point, derived) in enumerate(zip(source.metas, source.summaries, strict=True)):
+            row = dict(derived)
+            medians = row.pop("rank_median_us")
+            point_rows.append({**point, "run_id": rec.run_id, "point_id": pid, "rank_median_us": medians})
+            row["run_id"] = rec.run_id
+            summary_rows.append(row)
     return Runs(
         runs=pd.DataFrame(run_rows),
         points=pd.DataFrame(point_rows),
         summary=summary_frame(summary_rows),
         records=records,
-        matrices=matrices,
         problems=problems,
+        sources=sources,
     )

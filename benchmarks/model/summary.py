@@ -30,6 +30,9 @@ EXTRA_COLUMNS = [
     "pattern",
 ]
 ALL_COLUMNS = SUMMARY_COLUMNS + EXTRA_COLUMNS
+FLOAT_COLUMNS = ["time_us_median", "time_us_p99", "time_us_ci_low", "time_us_ci_high", "time_us_min", "time_us_max",
+                 "algbw_gbps", "busbw_gbps", "busbw_factor", "time_us_mean_ranks", "skew_us_median",
+                 "slowest_rank_share", "wrong"]
 
 
 def per_iteration(rank_times_us: np.ndarray) -> dict[str, np.ndarray]:
@@ -37,11 +40,13 @@ def per_iteration(rank_times_us: np.ndarray) -> dict[str, np.ndarray]:
     t = np.asarray(rank_times_us, dtype=np.float64)
     if t.ndim != 2 or t.shape[1] == 0:
         raise ValueError("rank times must be a non-empty ranks x iterations matrix")
+    last = t.argmax(axis=0)
+    mx = np.take_along_axis(t, last[None, :], axis=0)[0]
     return {
-        "time_us": t.max(axis=0),
+        "time_us": mx,
         "time_us_mean": t.mean(axis=0),
-        "skew_us": t.max(axis=0) - t.min(axis=0),
-        "last_rank": t.argmax(axis=0),
+        "skew_us": mx - t.min(axis=0),
+        "last_rank": last,
     }
 
 
@@ -111,6 +116,9 @@ def summary_frame(rows: list[dict]) -> pd.DataFrame:
     import pandas as pd
 
     df = pd.DataFrame(rows)
+    for col in FLOAT_COLUMNS:  # NaN travels through JSON caches as null: numbers stay numbers
+        if col in df.columns:
+            df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
     cols = [c for c in SUMMARY_COLUMNS + EXTRA_COLUMNS if c in df.columns]
     rest = [c for c in df.columns if c not in cols]
     return df.reindex(columns=SUMMARY_COLUMNS + [c for c in cols if c not in SUMMARY_COLUMNS] + rest)

@@ -33,6 +33,7 @@ def run_dir(tmp_path):
 def test_written_at_the_end_and_read_back_exactly(run_dir):
     assert (run_dir / columnar.COLUMNAR_FILE).is_file()
     from_cache = load_run(run_dir)
+    assert len(from_cache.matrices) == 2  # the times are read from the cache on first use
     os.remove(run_dir / columnar.COLUMNAR_FILE)
     problems: list[str] = []
     from_json = list(columnar.read_points(run_dir, problems, rebuild=False))
@@ -77,3 +78,9 @@ def test_a_folder_where_no_cache_can_be_written_still_loads(run_dir):
     (run_dir / f".{columnar.COLUMNAR_FILE}.tmp").mkdir()  # the writer's temporary path is taken: OSError
     assert len(load_run(run_dir).summary) == 2
     assert not (run_dir / columnar.COLUMNAR_FILE).exists()
+
+
+def test_times_asked_for_after_the_cache_changed_come_from_the_record(run_dir):
+    runs = load_run(run_dir)  # fields and summaries from the cache; the times not read yet
+    os.remove(run_dir / columnar.COLUMNAR_FILE)
+    assert [m.shape for m in runs.matrices] == [(3, 50), (3, 50)]
