@@ -39,7 +39,7 @@ def session(out: Path, launch: Callable[[str, int], int], max_launches: int) -> 
     from fabricbench.reports.gate.rules import PairedRule
     from fabricbench.reports.gate.session import Session
 
-    rule = PairedRule(max_launches=max_launches)
+    rule = PairedRule(max_launches=max_launches, initial_launches=min(7, max_launches))
     result = Session(out, rule, launch, log=lambda m: print("  " + m, flush=True)).run()
     return result.launches["candidate"]
 
