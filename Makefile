@@ -30,17 +30,20 @@ bench: venv
 	mpiexec $(MPIEXEC_FLAGS) -n $(NP) $(PY) run_bench.py run --config configs/local.yaml --out results
 	$(PY) run_bench.py report $$(ls -d results/*/ | tail -n 1) --out results/report.html
 
-# The suite, then the suite's own speed check: the gate's benchmarks against the stored run,
-# failing only beyond 3x its median (algorithmic regressions, never machine noise).
+# The suite, then the suite's own speed check: the gate's benchmarks against the stored run, each
+# relative to a calibration workload timed in the same session, failing only beyond 3x
+# (algorithmic regressions, never a slower machine or machine noise).
+STORED_SPEED := tests/perf/stored/Linux-CPython-3.11-64bit/0001_stored.json
 test: venv
 	FABRICBENCH_MPI=$(MPI) $(PY) -m pytest -q
 	$(PY) -m pytest -q -p no:cacheprovider tests/perf/test_gate_speed.py --benchmark-enable \
-		--benchmark-storage=file://tests/perf/stored --benchmark-compare=0001 --benchmark-compare-fail=median:200%
+		--benchmark-json=.benchmarks/speed-now.json
+	$(PY) scripts/check_speed.py $(STORED_SPEED) .benchmarks/speed-now.json
 
 # Store a new reference for the speed check (after an intended change in speed; commit the file).
 perf-store: venv
 	$(PY) -m pytest -q -p no:cacheprovider tests/perf/test_gate_speed.py --benchmark-enable \
-		--benchmark-storage=file://tests/perf/stored --benchmark-save=stored
+		--benchmark-json=$(STORED_SPEED)
 
 # ruff, then the import-linter layer contracts of pyproject.toml on the installed layout.
 lint: venv
