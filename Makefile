@@ -36,6 +36,7 @@ bench: venv
 STORED_SPEED := tests/perf/stored/Linux-CPython-3.11-64bit/0001_stored.json
 test: venv
 	FABRICBENCH_MPI=$(MPI) $(PY) -m pytest -q
+	mkdir -p .benchmarks
 	$(PY) -m pytest -q -p no:cacheprovider tests/perf/test_gate_speed.py --benchmark-enable \
 		--benchmark-json=.benchmarks/speed-now.json
 	$(PY) scripts/check_speed.py $(STORED_SPEED) .benchmarks/speed-now.json

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Optional
 
 HEADER = ("#{:>12} {:>12} {:>9} {:>6} {:>5} {:>11} {:>11} {:>11} {:>9} {:>9} {:>7} {:>7} {:>10}"
           .format("size", "count", "type", "redop", "root", "time(us)", "p99(us)", "ci95(us)",
@@ -28,13 +28,28 @@ def case_banner(meta: Mapping[str, Any]) -> str:
             f"  timing {meta['timing']}/{meta['timer']}  {meta['nranks']} ranks on {meta['nnodes']} node(s)")
 
 
-def row(r: Mapping[str, Any]) -> str:
+def pairs_label(pairs: Any, round_index: Any = None, hosts: Optional[Mapping[int, str]] = None,
+                limit: int = 4) -> str:
+    """'round 2: 0->3 (a->b), 1->2 (a->b) +6 more': which pairs ran concurrently, in which direction."""
+    if not pairs:
+        return ""
+    def one(p: Any) -> str:
+        a, b = int(p[0]), int(p[1])
+        where = f" ({hosts.get(a, '?')}->{hosts.get(b, '?')})" if hosts else ""
+        return f"{a}->{b}{where}"
+    shown = ", ".join(one(p) for p in list(pairs)[:limit])
+    more = f" +{len(pairs) - limit} more" if len(pairs) > limit else ""
+    head = f"round {int(round_index)}: " if round_index is not None and round_index == round_index else ""
+    return f"  {head}{shown}{more}"
+
+
+def row(r: Mapping[str, Any], hosts: Optional[Mapping[int, str]] = None) -> str:
     half = (r["time_us_ci_high"] - r["time_us_ci_low"]) / 2
-    wrong = "n/a" if r.get("wrong") is None else str(int(r["wrong"]))
+    wrong = "n/a" if r.get("wrong") is None or r["wrong"] != r["wrong"] else str(int(r["wrong"]))
     return (f" {r['size_bytes']:>12} {r['count']:>12} {r['dtype']:>9} {r['redop']:>6} {r['root']:>5}"
             f" {_num(r['time_us_median'], 11)} {_num(r['time_us_p99'], 11)} {_num(half, 11)}"
             f" {_num(r['algbw_gbps'], 9)} {_num(r['busbw_gbps'], 9)} {wrong:>7} {r['iterations']:>7}"
-            f" {r['stop_reason']:>10}")
+            f" {r['stop_reason']:>10}{pairs_label(r.get('pairs'), r.get('round'), hosts)}")
 
 
 def footer(rows: list[Mapping[str, Any]]) -> list[str]:

@@ -38,10 +38,10 @@ def enrich(summary: pd.DataFrame, runs: pd.DataFrame, catalog: Optional[pd.DataF
     types = df["instance_type"].unique()
     df["family"] = df["instance_type"].map({t: family_of(t) for t in types})
     df["cloud"] = df["instance_type"].map({t: cloud_of(t) for t in types})
-    keys = df[["instance_type", "nnodes", "collective"]].drop_duplicates()
-    peaks = {(t, n, c): peak_busbw(t, int(n) if pd.notna(n) else None, c, cat)
-             for t, n, c in keys.itertuples(index=False)}
-    triples = list(zip(df["instance_type"], df["nnodes"], df["collective"], strict=True))
+    keys = df[["instance_type", "nnodes", "collective", "nranks"]].drop_duplicates()
+    peaks = {(t, n, c, r): peak_busbw(t, int(n) if pd.notna(n) else None, c, cat, int(r) if pd.notna(r) else None)
+             for t, n, c, r in keys.itertuples(index=False)}
+    triples = list(zip(df["instance_type"], df["nnodes"], df["collective"], df["nranks"], strict=True))
     df["peak_busbw_gbps"] = [peaks[k].gbps for k in triples]
     df["peak_basis"] = [peaks[k].basis for k in triples]
     df["peak_busbw_gbps"] = df["peak_busbw_gbps"].astype(float)
@@ -71,26 +71,43 @@ def _derive_nodes(df: pd.DataFrame, cat: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+LARGE_MESSAGE = 1 << 20  # a headline's "large-message" busbw needs a size at least this large
+SMALL_MESSAGE = 64 << 10  # and its "small-message" latency one at most this small
+
+
 def _valid(df: pd.DataFrame) -> pd.DataFrame:
-    ok = df["valid"] if "valid" in df.columns else pd.Series(True, index=df.index)
-    return df[ok.fillna(False).astype(bool) | df["wrong"].isna()] if "wrong" in df.columns else df
+    """Points that are results: data checked and correct (or a log's unchecked N/A), from a trusted source."""
+    ok = df["valid"].fillna(False).astype(bool) if "valid" in df.columns else pd.Series(True, index=df.index)
+    if "wrong" in df.columns:
+        ok |= df["wrong"].isna()
+    if "trusted" in df.columns:
+        ok &= df["trusted"].fillna(True).astype(bool)
+    return df[ok]
 
 
 def headline(enriched: pd.DataFrame) -> pd.DataFrame:
-    """Per (family, run, collective, backend): busbw at the largest size and latency at the smallest."""
+    """Per (family, run, collective, backend): busbw at the largest size (when it is a large message) and
+    latency at the smallest (when it is a small one), valid points only. A series cut short (an
+    interrupted run) has no large-message number rather than its last tiny size passed off as one."""
     rows = []
     df = _valid(enriched)
     df = df[df["size_bytes"] > 0]
+    nan = float("nan")
     for key, g in df.groupby(["family", "run_id", "collective", "backend", "inplace"], sort=True, dropna=False):
         big = g.loc[g["size_bytes"].idxmax()]
         small = g.loc[g["size_bytes"].idxmin()]
+        large_ok = big["size_bytes"] >= LARGE_MESSAGE
+        small_ok = small["size_bytes"] <= SMALL_MESSAGE
         rows.append({
             "family": key[0], "run_id": key[1], "collective": key[2], "backend": key[3], "inplace": key[4],
             "nnodes": big["nnodes"], "nranks": big["nranks"],
-            "large_size_bytes": int(big["size_bytes"]), "busbw_gbps": big["busbw_gbps"],
-            "pct_of_peak": big["pct_of_peak"], "peak_busbw_gbps": big["peak_busbw_gbps"],
-            "small_size_bytes": int(small["size_bytes"]), "latency_us": small["time_us_median"],
-            "latency_ci_low": small["time_us_ci_low"], "latency_ci_high": small["time_us_ci_high"],
+            "large_size_bytes": int(big["size_bytes"]) if large_ok else None,
+            "busbw_gbps": big["busbw_gbps"] if large_ok else nan,
+            "pct_of_peak": big["pct_of_peak"] if large_ok else nan, "peak_busbw_gbps": big["peak_busbw_gbps"],
+            "small_size_bytes": int(small["size_bytes"]) if small_ok else None,
+            "latency_us": small["time_us_median"] if small_ok else nan,
+            "latency_ci_low": small["time_us_ci_low"] if small_ok else nan,
+            "latency_ci_high": small["time_us_ci_high"] if small_ok else nan,
         })
     return pd.DataFrame(rows)
 
@@ -127,6 +144,9 @@ def warnings(enriched: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
             out.append((family, r.run_id, "error", "NCCL used NET/Socket: TCP fallback, the fast fabric was not used"))
         if getattr(r, "trusted", True) is False:
             out.append((family, r.run_id, "error", f"log is inconsistent and not trusted: {r.status_reason}"))
+        if getattr(r, "oversubscribed", None) is True:
+            out.append((family, r.run_id, "error", "oversubscribed: more ranks than cores on a host; ranks that "
+                        "busy-poll shared cores, so every time is inflated"))
         if getattr(r, "native_timer", None) is False:
             out.append((family, r.run_id, "warning", "python timer: small-message times include ~0.7 us of "
                         "interpreter time per call; the native MPI loop was not built "

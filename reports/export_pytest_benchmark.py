@@ -34,6 +34,9 @@ def export(paths: list[str]) -> dict[str, Any]:
     runs = load_runs(dirs)
     metas = runs.records
     benchmarks = []
+    if runs.points.empty:
+        states = ", ".join(f"{r.run_dir}: {r.status}" for r in runs.runs.itertuples())
+        raise UsageError(f"export: no completed points to export in {' '.join(paths)} ({states})")
     pts = runs.points.copy()
     pts["_fp"] = pts["run_id"].map(lambda r: fingerprint(metas[r]))
     pts["_family"] = pts["_fp"].map(lambda f: family_of(f["context"]["instance_type"]) if family_of(

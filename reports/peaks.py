@@ -26,8 +26,10 @@ class Peak:
 
 
 def peak_busbw(instance_type: Optional[str], nnodes: Optional[int], collective: str,
-               catalog: Optional[pd.DataFrame] = None) -> Peak:
+               catalog: Optional[pd.DataFrame] = None, nranks: Optional[int] = None) -> Peak:
     cat = load_catalog() if catalog is None else catalog
+    if nranks is not None and nranks == 1:
+        return Peak(None, "one rank: nothing crosses a link (a local copy), so no fabric peak applies", "")
     if not instance_type or instance_type not in cat.index or not nnodes:
         return Peak(None, "unknown instance type" if nnodes else "unknown node count", "")
     row = cat.loc[instance_type]

@@ -3,7 +3,8 @@
 # scratch folder and check the contracts of pyproject.toml there.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-py="${PYTHON:-python3}"
+py="$(command -v "${PYTHON:-python3}")"
+case "$py" in /*) ;; *) py="$(cd "$(dirname "$py")" && pwd)/$(basename "$py")" ;; esac  # we cd below
 work="$(mktemp -d)"
 trap 'rm -rf "$work" "$root/build"' EXIT
 "$py" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation --target "$work/site" "$root"

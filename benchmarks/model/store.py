@@ -17,6 +17,7 @@ import csv
 import json
 import os
 import secrets
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import fields
@@ -36,10 +37,24 @@ from fabricbench.benchmarks.model.typed import RecordError, from_dict, to_dict
 RUN_FILE, SAMPLES_FILE, SUMMARY_FILE = "run.json", "samples.jsonl", "summary.csv"
 
 
-def new_run_id(tag: str = "") -> str:
+def new_run_id(tag: str = "", when: Optional[str] = None) -> str:
+    """`<UTC start>-<tag>-<6 hex>`; ``when`` (an ISO-8601 time a log printed) stamps ingested runs with
+    their own time instead of the time of ingest."""
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    digits = "".join(c for c in (when or "") if c.isdigit())
+    if len(digits) >= 14:
+        stamp = f"{digits[:8]}T{digits[8:14]}" + ("Z" if (when or "").rstrip().endswith(("Z", "+00:00")) else "")
     safe_tag = "".join(c if c.isalnum() or c in "-_." else "-" for c in tag)[:40]
     return "-".join(p for p in (stamp, safe_tag, secrets.token_hex(3)) if p)
+
+
+def iso_time(text: str) -> Optional[str]:
+    """'2026-11-26 08:45:59' (or ISO with T/Z) -> '2026-11-26T08:45:59' ('Z' kept when printed); None if not a time."""
+    digits = "".join(c for c in text if c.isdigit())
+    if len(digits) < 14:
+        return None
+    d = digits
+    return f"{d[:4]}-{d[4:6]}-{d[6:8]}T{d[8:10]}:{d[10:12]}:{d[12:14]}" + ("Z" if text.rstrip().endswith("Z") else "")
 
 
 def utc_now() -> str:
@@ -78,10 +93,14 @@ class RunWriter:
         self.secrets = secret_values
         self._samples = open(self.dir / SAMPLES_FILE, "ab")
         self._summary_started = False
+        # Held by every write. The interrupt thread takes it for good before it counts the points on disk,
+        # so no point lands after that count and no later run.json overwrites the interrupted one.
+        self.lock = threading.RLock()
 
     def write_run(self, record: RunRecord) -> None:
-        clean = scrub_obj(to_dict(record), self.secrets)
-        _atomic_write(self.dir / RUN_FILE, json.dumps(clean, indent=2, default=str) + "\n")
+        with self.lock:
+            clean = scrub_obj(to_dict(record), self.secrets)
+            _atomic_write(self.dir / RUN_FILE, json.dumps(clean, indent=2, default=str) + "\n")
 
     def append_point(self, record: PointRecord) -> dict[str, Any]:
         """samples.jsonl and summary.csv gain one line each; returns the summary row."""
@@ -90,13 +109,23 @@ class RunWriter:
         rec["timing"] = str(record.timing)
         rec = to_dict(scrub_obj(rec, self.secrets) if self.secrets else rec)
         rec["time_us"] = matrix  # orjson writes the numpy matrix directly (10x json's speed)
-        self._samples.write(orjson.dumps(rec, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n")
-        self._samples.flush()
-        os.fsync(self._samples.fileno())
+        line = orjson.dumps(rec, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n"
         row = summary_row(record.meta(), per_iteration(matrix), record.busbw_factor)
         row["run_id"] = self.dir.name
-        self._append_summary(row)
+        with self.lock:
+            self._samples.write(line)
+            self._samples.flush()
+            os.fsync(self._samples.fileno())
+            self._append_summary(row)
         return row
+
+    def complete_points(self) -> int:
+        """Lines of samples.jsonl that are whole (each is written and fsync'd before its count rises)."""
+        try:
+            data = (self.dir / SAMPLES_FILE).read_bytes()
+        except OSError:
+            return 0
+        return data.count(b"\n")
 
     def _append_summary(self, row: dict[str, Any]) -> None:
         path = self.dir / SUMMARY_FILE

@@ -121,7 +121,10 @@ def classify(log: ParsedLog, collective: Optional[str] = None) -> ParsedLog:
         log.nranks_devices = max(d.rank for d in log.devices) + 1
         log.devices_elided = log.elided and len(log.devices) < log.nranks_devices
     reasons: dict[str, list[str]] = {}
-    if log.errors:
+    ran = bool(log.header_seen or log.rows or log.params or log.version or log.devices or log.program)
+    if log.errors and not ran:  # a page that quotes a failure is not a failed run
+        reasons[model.NOT_A_TABLE] = [f"quotes a failure ({log.errors[0][:80]}) but holds no nccl-tests output"]
+    elif log.errors:
         reasons.setdefault(model.ERROR, []).append(log.errors[0])
     wrong = [r for r in log.rows for h in (r.out_of_place, r.in_place) if h and h.wrong]
     if wrong or log.footer_ok is False:
@@ -131,14 +134,18 @@ def classify(log: ParsedLog, collective: Optional[str] = None) -> ParsedLog:
     problems = check_consistency(log, spec) if log.rows else []
     if problems:
         reasons[model.INCONSISTENT] = problems
-    if not log.rows:
-        if log.header_seen and not log.errors:
-            reasons[model.HANG] = ["a table header and no rows: the run hung or was cut before the first size"]
-        elif not log.errors:
-            why = "no nccl-tests table found"
-            if log.skipped:
-                why += f" ({len(log.skipped)} row-like lines fit no nccl-tests layout, e.g. line {log.skipped[0][0]})"
-            reasons[model.NOT_A_TABLE] = [why]
+    if not log.rows and not log.errors:
+        footer = log.footer_oob is not None or log.footer_avg_busbw is not None
+        if log.skipped:
+            reasons[model.NOT_A_TABLE] = [f"{len(log.skipped)} row-like line(s) fit no known layout (e.g. line "
+                                          f"{log.skipped[0][0]}): not read"]
+        elif log.header_seen and not footer:
+            reasons[model.HANG] = ["a table header, then no rows, no footer and no error: the run hung or was "
+                                   "cut before the first size"]
+        elif log.header_seen:
+            reasons[model.NOT_A_TABLE] = ["a table header and a footer but no rows"]
+        else:
+            reasons[model.NOT_A_TABLE] = ["no nccl-tests table found"]
     elif log.footer_oob is None or log.elided:
         reasons[model.TRUNCATED] = ["an excerpt: elided lines" if log.elided else "no footer: an excerpt or a run "
                                     "that stopped early"]

@@ -15,7 +15,7 @@ from typing import Any, Optional
 from fabricbench.benchmarks.model.enums import LogClass, RunStatus, TimingMode
 from fabricbench.benchmarks.model.point import PointRecord
 from fabricbench.benchmarks.model.run import Footer, Instance, LogSource, NcclInfo, RunRecord, Versions
-from fabricbench.benchmarks.model.store import RunWriter, new_run_id, utc_now
+from fabricbench.benchmarks.model.store import RunWriter, iso_time, new_run_id, utc_now
 from fabricbench.benchmarks.nccltests.model import Half, ParsedLog, Row
 from fabricbench.collectives import registry
 from fabricbench.collectives.dtypes import get_dtype
@@ -84,6 +84,7 @@ def run_record(log: ParsedLog, run_id: str, instance_type: Optional[str], comman
     return RunRecord(
         run_id=run_id, source=log.tool, status=STATUS[log.status], status_reason="; ".join(log.reasons),
         classification=log.status, trusted=log.status not in UNTRUSTED, ingested=utc_now(),
+        started=iso_time(log.started) if log.started else None, ended=iso_time(log.ended) if log.ended else None,
         log=LogSource(path=log.source, format=log.format, program=log.program or None, params=log.params,
                       columns=log.columns, errors=log.errors[:20], skipped=[list(x) for x in log.skipped[:20]],
                       elided=log.elided, footer=Footer(log.footer_oob, log.footer_ok, log.footer_avg_busbw)),
@@ -104,7 +105,8 @@ def write_run(log: ParsedLog, out_dir: str, instance_type: Optional[str] = None,
     from fabricbench.benchmarks.preflight.run import from_nccl_info  # preflight's rules, judged on the log
 
     if writer is None:
-        writer = RunWriter(out_dir, new_run_id(tag or f"{log.collective or 'nccl-tests'}"), secrets or [])
+        writer = RunWriter(out_dir, new_run_id(tag or f"{log.collective or 'nccl-tests'}", log.started or None),
+                           secrets or [])
     rec = run_record(log, writer.dir.name, instance_type, command)
     rec.nnodes = nnodes or rec.nnodes
     for key, value in fields.items():

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
+from fabricbench.benchmarks.model.enums import LogClass
 from fabricbench.benchmarks.model.errors import UsageError
+from fabricbench.benchmarks.model.run import NcclInfo
 from fabricbench.benchmarks.nccltests.classify import classify
 from fabricbench.benchmarks.nccltests.logjson import JsonLogError, parse_json
 from fabricbench.benchmarks.nccltests.logtext import parse_text
@@ -15,17 +17,24 @@ from fabricbench.benchmarks.nccltests.ncclinfo import parse_info
 MAX_BYTES = 1 << 30
 
 
-def read_log(path: str | Path, collective: Optional[str] = None) -> tuple[ParsedLog, dict]:
-    """(classified log, NCCL INFO facts). Unreadable files are one-line UsageErrors."""
+def not_a_table(source: str, why: str) -> ParsedLog:
+    log = ParsedLog(source=source, format="text", status=LogClass.NOT_A_TABLE)
+    log.reasons = [f"{LogClass.NOT_A_TABLE}: {why}"]
+    return log
+
+
+def read_log(path: str | Path, collective: Optional[str] = None) -> tuple[ParsedLog, NcclInfo]:
+    """(classified log, NCCL INFO facts). A file that cannot be read is a one-line UsageError; one that
+    can but is no results table is a log classified not_a_table, with the reason."""
     p = Path(path)
     try:
+        if p.is_dir():
+            raise UsageError(f"{p}: is a directory")
         if p.stat().st_size > MAX_BYTES:
-            raise UsageError(f"{p}: larger than 1 GiB; not an nccl-tests log")
+            return not_a_table(str(p), "larger than 1 GiB: not a log"), parse_info([])
         data = p.read_bytes()
     except FileNotFoundError:
         raise UsageError(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"{p}: is a directory") from None
     except OSError as exc:
         raise UsageError(f"{p}: cannot read ({exc.strerror})") from None
     text = data.decode("utf-8", errors="replace")
@@ -33,7 +42,7 @@ def read_log(path: str | Path, collective: Optional[str] = None) -> tuple[Parsed
         try:
             log = parse_json(text, str(p))
         except JsonLogError as exc:
-            raise UsageError(str(exc)) from None
+            return not_a_table(str(p), str(exc).split(": ", 1)[-1]), parse_info([])
     else:
         log = parse_text(text, str(p))
     return classify(log, collective), parse_info(log.info_lines)

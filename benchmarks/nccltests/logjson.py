@@ -59,6 +59,7 @@ def parse_json(text: str, source: str = "<json>") -> ParsedLog:
         prog = args[0].rsplit("/", 1)[-1]
         log.program = prog if registry.by_program(prog) else log.program
     log.version = str(doc.get("version", ""))
+    log.started, log.ended = str(doc.get("start_time") or ""), str(doc.get("end_time") or "")
     nccl = doc.get("nccl_version")
     if isinstance(nccl, int):
         log.nccl_version = f"{nccl // 10000}.{nccl // 100 % 100}.{nccl % 100}"

@@ -218,6 +218,9 @@ def parse_text(text: str, source: str = "<text>") -> ParsedLog:
             log.header_seen = True
             log.time_unit_us = 1000.0 if layout.ms else 1.0
             log.time_kind = "cputime" if layout.cputime else "time"
+    stamped = [r.timestamp for r in log.rows if r.timestamp]
+    if stamped:
+        log.started, log.ended = stamped[0], stamped[-1]
     if layout and layout.ms:
         for row in log.rows:
             for half in (row.out_of_place, row.in_place):

@@ -75,6 +75,8 @@ class ParsedLog:
     reasons: list[str] = field(default_factory=list)
     nranks_devices: Optional[int] = None
     nranks_derived: Optional[int] = None
+    started: str = ""  # the log's own start time, when it printed one (JSON start_time, -S timestamps)
+    ended: str = ""
 
     @property
     def nranks(self) -> Optional[int]:

@@ -126,3 +126,8 @@ class Backend(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release communicators; the default holds none."""
+
+    def in_group(self, group: Any, topology: Any) -> Backend:
+        """This backend restricted to a sub-group of ranks (``group``: the backend's own handle, if any;
+        ``topology``: the group's control plane). Backends that cannot do so say it up front."""
+        raise BackendUnavailable(f"{self.label()} cannot run in sub-groups")

@@ -36,8 +36,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-launches", type=int, default=19, help="launches per arm at most (default 19)")
     p.add_argument("--launch-timeout", type=float, default=3600.0, help="seconds one launch may take")
     for flag in ("--junit", "--markdown", "--html", "--json"):
-        p.add_argument(flag, metavar="FILE")
-    p.add_argument("--annotations", choices=("auto", "github", "none"), default="auto")
+        p.add_argument(flag, metavar="FILE", help=f"write the gate's {flag[2:]} output here")
+    p.add_argument("--annotations", choices=("auto", "github", "none"), default="auto",
+                   help="GitHub ::error lines (auto: when GITHUB_ACTIONS is set)")
 
 
 def main(args: Any) -> int:

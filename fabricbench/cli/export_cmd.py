@@ -17,7 +17,7 @@ from fabricbench.benchmarks.model.exitcodes import Exit
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("runs", nargs="+", help="run directories or results folders")
-    p.add_argument("--format", choices=("pytest-benchmark",), required=True)
+    p.add_argument("--format", choices=("pytest-benchmark",), default="pytest-benchmark", help="output format")
     p.add_argument("--out", metavar="FILE", help="write here instead of stdout")
 
 
@@ -27,8 +27,9 @@ def main(args: Any) -> int:
     doc = export(args.runs)
     text = json.dumps(doc, indent=1, default=str) + "\n"
     if args.out:
-        with open(args.out, "w") as fh:
-            fh.write(text)
+        from fabricbench.cli.report_cmd import write
+
+        write(text, args.out)
     else:
         sys.stdout.write(text)
     return Exit.OK

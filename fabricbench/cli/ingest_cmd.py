@@ -7,8 +7,9 @@ import os
 import sys
 from typing import Any
 
+from fabricbench.benchmarks.config import did_you_mean
 from fabricbench.benchmarks.model.enums import LogClass
-from fabricbench.benchmarks.model.errors import FabricbenchError
+from fabricbench.benchmarks.model.errors import FabricbenchError, UsageError
 from fabricbench.benchmarks.model.exitcodes import IngestExit
 from fabricbench.benchmarks.model.redact import secret_values
 from fabricbench.benchmarks.nccltests.convert import write_run
@@ -25,25 +26,54 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--nodes", type=int, help="node count, when the logs list no hosts")
 
 
+def shorten(text: str, width: int) -> str:
+    """A path that fits: the whole of it, or its start and end with '...' in the middle (never cut mid-word at
+    the left, where the file's own name would be lost)."""
+    if len(text) <= width:
+        return text
+    keep = width - 3
+    head = keep // 3
+    return text[:head] + "..." + text[-(keep - head):]
+
+
 def main(args: Any) -> int:
-    collective = registry.get(args.collective).name if args.collective else None
+    from fabricbench.cli.run_cmd import instance_type_warning
+
+    collective = known_collective(args.collective) if args.collective else None
+    warning = instance_type_warning(args.instance_type)
+    if warning:
+        print(f"fabricbench: warning: {warning}", file=sys.stderr)
     secrets = secret_values(os.environ)
-    failures = not_tables = 0
+    failures, not_tables, first_failure = 0, 0, None
     print(f"{'file':<60} {'classification':<13} {'rows':>5}  run / reason")
     for path in args.logs:
         try:
             log, info = read_log(path, collective)
         except FabricbenchError as exc:
-            print(f"fabricbench: error: {exc}", file=sys.stderr)
+            if len(args.logs) > 1:
+                print(f"fabricbench: warning: {exc}", file=sys.stderr)
             failures += 1
+            first_failure = first_failure or exc
             continue
         run_dir = write_run(log, args.out, args.instance_type, args.tag, command=["ingest", path], secrets=secrets,
                             info=info, nnodes=args.nodes) if log.rows or log.status != LogClass.NOT_A_TABLE else None
         not_tables += run_dir is None
         where = run_dir or "(no run written: " + "; ".join(log.reasons) + ")"
-        print(f"{str(path)[-60:]:<60} {log.status:<13} {len(log.rows):>5}  {where}")
+        print(f"{shorten(str(path), 60):<60} {log.status:<13} {len(log.rows):>5}  {where}")
         for reason in log.reasons if run_dir else ():
             print(f"{'':<60} {'':<13} {'':>5}    {reason}")
+    if failures == len(args.logs) == 1:
+        raise first_failure
     if failures:
-        return IngestExit.USAGE
+        raise UsageError(f"ingest: {failures} of {len(args.logs)} input(s) could not be read (see the warnings)",
+                         exit_code=IngestExit.USAGE)
     return IngestExit.NOT_A_TABLE if not_tables else IngestExit.OK
+
+
+def known_collective(name: str) -> str:
+    try:
+        return registry.get(name).name
+    except registry.UnknownCollective:
+        hint = did_you_mean(registry.canonical(name), registry.names())
+        raise UsageError(f"--collective: unknown collective {name!r}{hint} (known: {', '.join(registry.names())})"
+                         ) from None

@@ -7,8 +7,9 @@ import importlib
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import Optional
+from typing import Any, Optional
 
+from fabricbench.benchmarks.config import did_you_mean
 from fabricbench.benchmarks.launcher import env_rank
 from fabricbench.benchmarks.model.errors import FabricbenchError, UsageError
 from fabricbench.benchmarks.model.exitcodes import Exit
@@ -29,20 +30,57 @@ COMMANDS = {
 }
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """Every option's default and choices in its help line (unless the help already names them)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.choices and "{" not in text and not isinstance(action, argparse._SubParsersAction):
+            text += f" {{{', '.join(map(str, action.choices))}}}"
+        default = action.default
+        if "[default:" not in text and default not in (None, False, argparse.SUPPRESS) and action.option_strings:
+            text += f" [default: {default}]"
+        return text
+
+
 class Parser(argparse.ArgumentParser):
     """argparse, but a usage mistake is one line and exit code 2, not a usage dump."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # type: ignore[override]
+        if message.startswith("argument COMMAND: invalid choice"):
+            word = message.split("'")[1] if "'" in message else ""
+            message = f"unknown command {word!r}{did_you_mean(word, list(COMMANDS))} (known: {', '.join(COMMANDS)})"
         raise UsageError(f"{self.prog}: {message}")
 
 
-def build_parser() -> Parser:
+def build_parser() -> tuple[Parser, dict[str, Parser]]:
     parser = Parser(prog="fabricbench", description="fabricbench: GPU-cluster interconnect benchmarks")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    commands = {}
     for name, (module, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         importlib.import_module(module).add_arguments(p)
-    return parser
+        commands[name] = p
+    return parser, commands
+
+
+def unknown_arguments(command: str, parser: argparse.ArgumentParser, extras: list[str]) -> str:
+    """One line for arguments a command does not take: the nccl-tests equivalent, or the nearest flag."""
+    from fabricbench.cli.run_cmd import NCCL_TESTS_FLAGS
+
+    known = [o for a in parser._actions for o in a.option_strings]  # noqa: SLF001 - argparse keeps them there
+    for word in extras:
+        flag = word.split("=", 1)[0]
+        if not flag.startswith("-"):
+            continue
+        if command == "run" and flag in NCCL_TESTS_FLAGS:
+            return f"{command}: {flag} is an nccl-tests flag; {NCCL_TESTS_FLAGS[flag]}"
+        return f"{command}: unknown option {flag}{did_you_mean(flag, known)} (see fabricbench {command} --help)"
+    return f"{command}: unexpected arguments: {' '.join(extras)}"
 
 
 def report(message: str) -> None:
@@ -55,9 +93,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     # Everything after the first '--' belongs to a wrapped program (nccl-tests), not to us.
     ours, passthrough = (argv[: argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
     try:
-        args = build_parser().parse_args(ours)
+        parser, commands = build_parser()
+        args, extras = parser.parse_known_args(ours)
         if not args.command:
             raise UsageError(f"a command is required: {', '.join(COMMANDS)} (see --help)")
+        if extras:
+            raise UsageError(unknown_arguments(args.command, commands[args.command], extras))
         if passthrough and not getattr(args, "accepts_passthrough", False):
             raise UsageError(f"{args.command}: unexpected arguments after --: {' '.join(passthrough)}")
         args.passthrough = passthrough

@@ -16,9 +16,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--launcher", help='launcher command, e.g. "mpirun -np 16 -H a:8,b:8"')
     p.add_argument("--timeout", type=float, default=0.0, help="kill the run after this many seconds (0 = no limit)")
     p.add_argument("--nccl-debug", action="store_true", help="set NCCL_DEBUG=INFO to record the transport used")
-    p.add_argument("--out", default="results")
-    p.add_argument("--tag", default="")
-    p.add_argument("--instance-type")
+    p.add_argument("--out", default="results", help="results directory")
+    p.add_argument("--tag", default="", help="a label added to the run id")
+    p.add_argument("--instance-type", help="instance type when it cannot be detected")
 
 
 def main(args: Any) -> int:

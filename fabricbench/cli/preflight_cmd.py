@@ -16,7 +16,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="what the benchmark will use (default cpu, as for run; cuda checks the GPU path)")
     p.add_argument("--instance-type", help="instance type when it cannot be detected")
     p.add_argument("--nccl-log", help="an NCCL_DEBUG=INFO log (or nccl-tests output) to judge the transport from")
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--format", choices=("table", "json"), default="table", help="output format")
 
 
 def main(args: Any) -> int:

@@ -16,17 +16,28 @@ from fabricbench.reports.gate import rules
 from fabricbench.reports.gate.gate import GateResult
 
 
+def num(x: Any, spec: str) -> str:
+    """A number for people: 'n/a', never 'nan', where an arm had no launch to measure it."""
+    try:
+        if x is None or pd.isna(x):
+            return "n/a"
+        return format(float(x), spec)
+    except (TypeError, ValueError):
+        return "n/a"
+
+
 def unit_message(u: dict[str, Any], mode: str) -> str:
     """The one-line finding of a unit, e.g. '+7.8 % [95 % CI +5.1, +10.6], delta 3 %, p=2e-04, 11/11 launches'."""
     if u.get("effect_pct") is None or pd.isna(u.get("effect_pct")):
         return str(u.get("reason") or u["verdict"])
     if mode == "historical":
-        text = (f"{u['effect_pct']:+.1f} % vs the window ({int(u['n_control'])} runs), "
-                f"{u['golden_effect_pct']:+.1f} % vs golden")
+        text = (f"{num(u['effect_pct'], '+.1f')} % vs the window ({num(u.get('n_control'), '.0f')} runs), "
+                f"{num(u.get('golden_effect_pct'), '+.1f')} % vs golden")
     else:
-        text = (f"{u['effect_pct']:+.1f} % [95 % CI {u['ci_low_pct']:+.1f}, {u['ci_high_pct']:+.1f}], "
-                f"delta {u['delta_pct']:.1f} %, p={u['p']:.1e}, "
-                f"{int(u['n_candidate'])}/{int(u['n_control'])} launches")
+        text = (f"{num(u['effect_pct'], '+.1f')} % [95 % CI {num(u.get('ci_low_pct'), '+.1f')}, "
+                f"{num(u.get('ci_high_pct'), '+.1f')}], delta {num(u.get('delta_pct'), '.1f')} %, "
+                f"p={num(u.get('p'), '.1e')}, {num(u.get('n_candidate'), '.0f')}/{num(u.get('n_control'), '.0f')} "
+                "launches")
     return f"{text}; {u['reason']}" if u.get("reason") else text
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 from fabricbench.benchmarks.sizes import format_size
 from fabricbench.reports.gate import rules
 from fabricbench.reports.gate.gate import GateResult
-from fabricbench.reports.gate.junit import unit_message
+from fabricbench.reports.gate.junit import num, unit_message
 
 BUDGET = 1024 * 1024 - 4096
 ICONS = {rules.PASS: "✅ PASS", rules.FAIL: "❌ FAIL", rules.INCONCLUSIVE: "⚠️ INCONCLUSIVE", "invalid": "⛔ INVALID"}
@@ -40,8 +40,8 @@ def _unit_table(units: pd.DataFrame, mode: str) -> list[str]:
     ref = "control µs" if mode == "paired" else "baseline µs"
     lines = [f"| unit | verdict | {ref} | candidate µs | Δ % | finding |", "|---|---|---:|---:|---:|---|"]
     for u in units.to_dict("records"):
-        lines.append(f"| {_cell(u['unit'])} | {u['verdict']} | {u.get('baseline_us', float('nan')):.4g} | "
-                     f"{u.get('candidate_us', float('nan')):.4g} | {u.get('effect_pct', float('nan')):+.1f} | "
+        lines.append(f"| {_cell(u['unit'])} | {u['verdict']} | {num(u.get('baseline_us'), '.4g')} | "
+                     f"{num(u.get('candidate_us'), '.4g')} | {num(u.get('effect_pct'), '+.1f')} | "
                      f"{_cell(unit_message(u, mode))} |")
     return lines
 
@@ -55,11 +55,12 @@ def _size_details(result: GateResult, unit: str) -> list[str]:
            "| size | baseline µs | candidate µs | Δ % |" + (" 95 % CI | p (Holm) |" if has_ci else ""),
            "|---:|---:|---:|---:|" + ("---|---:|" if has_ci else "")]
     for r in s.to_dict("records"):
-        line = f"| {format_size(int(r['size_bytes']))} | {r['baseline_us']:.4g} | {r['candidate_us']:.4g} | " \
-               f"{r['effect_pct']:+.1f} |"
+        line = f"| {format_size(int(r['size_bytes']))} | {num(r['baseline_us'], '.4g')} | " \
+               f"{num(r['candidate_us'], '.4g')} | {num(r['effect_pct'], '+.1f')} |"
         if has_ci:
             flag = " **size fail**" if r.get("size_fail") else ""
-            line += f" [{r['ci_low_pct']:+.1f}, {r['ci_high_pct']:+.1f}] | {r['p_holm']:.1e}{flag} |"
+            line += (f" [{num(r['ci_low_pct'], '+.1f')}, {num(r['ci_high_pct'], '+.1f')}] | "
+                     f"{num(r['p_holm'], '.1e')}{flag} |")
         out.append(line)
     return out + ["", "</details>"]
 

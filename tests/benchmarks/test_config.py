@@ -65,7 +65,8 @@ def test_yaml_problems(tmp_path):
         load_yaml(tmp_path / "missing.yaml")
     empty = tmp_path / "empty.yaml"
     empty.write_text("")
-    assert load_yaml(empty) == {}
+    with pytest.raises(ConfigError, match="empty.yaml: config: the file is empty"):
+        load_yaml(empty)
 
 
 def test_every_field_has_a_coercer():

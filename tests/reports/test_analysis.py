@@ -41,9 +41,17 @@ def test_unknown_machine_has_no_peak():
 
 
 def test_headline_picks_largest_busbw_and_smallest_latency():
+    summary = _summary("a", [20.0, 100.0, 4000.0], sizes=(8, 1 << 20, 1 << 30))
+    e = enrich(summary, _runs(("a", "p5.48xlarge", None, None)))
+    h = headline(e).iloc[0]
+    assert (h["large_size_bytes"], h["small_size_bytes"], h["latency_us"]) == (1 << 30, 8, 20.0)
+
+
+def test_headline_gives_no_latency_when_the_smallest_size_is_not_small():
+    """A 1 MiB time is a bandwidth figure, not a latency: the headline says n/a rather than pass it off."""
     e = enrich(_summary("a", [100.0, 4000.0]), _runs(("a", "p5.48xlarge", None, None)))
     h = headline(e).iloc[0]
-    assert (h["large_size_bytes"], h["small_size_bytes"], h["latency_us"]) == (1 << 30, 1 << 20, 100.0)
+    assert h["large_size_bytes"] == 1 << 30 and h["small_size_bytes"] is None and pd.isna(h["latency_us"])
 
 
 def test_compare_runs_ratio_and_interval():

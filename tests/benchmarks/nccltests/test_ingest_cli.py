@@ -29,8 +29,9 @@ def test_ingest_problems_are_one_line(tmp_path):
     assert proc.returncode == 2 and proc.stderr.strip() == f"fabricbench: error: {tmp_path}/missing.txt: no such file"
     bad = tmp_path / "bad.json"
     bad.write_text('{"results": [')
-    proc = run_cli("ingest", str(bad), "--out", str(tmp_path))
-    assert proc.returncode == 2 and "bad.json: not valid JSON" in proc.stderr and "Traceback" not in proc.stderr
+    proc = run_cli("ingest", str(bad), "--out", str(tmp_path))  # readable, but no table: like any foreign file
+    assert proc.returncode == 1 and "not valid JSON" in proc.stdout and "Traceback" not in proc.stderr + proc.stdout
+    assert "bad.json" in proc.stdout.splitlines()[1]  # the name whole, a long path shortened in the middle
 
 
 def test_collective_override_for_anonymous_logs(corpus, tmp_path):

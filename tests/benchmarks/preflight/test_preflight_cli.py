@@ -46,7 +46,8 @@ def test_preset_environment_is_applied_and_recorded(tmp_path):
     assert proc.returncode == 0, proc.stderr
     meta = json.loads((only_run(tmp_path) / "run.json").read_text())
     assert meta["environment"]["FI_PROVIDER"] == "efa" and meta["environment"]["NCCL_NVLS_CHUNKSIZE"] == "524288"
-    assert meta["instance"]["instance_type"] == "p5.48xlarge" and meta["preflight"]["verdict"] == "warning"
+    # A preset sets the environment and the sweep, never the instance type (detection or --instance-type do).
+    assert meta["instance"]["instance_type"] == "unknown" and meta["config"]["preset_for"] == "p5.48xlarge"
     assert run_cli("run", "--preset", "p9").stderr.startswith("fabricbench: error: --preset: unknown preset 'p9'")
 
 
