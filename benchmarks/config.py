@@ -8,6 +8,7 @@ flag) and the key.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,14 +17,15 @@ from typing import Any, Optional
 import yaml
 
 from fabricbench.benchmarks.model.errors import ConfigError
-from fabricbench.benchmarks.sizes import parse_size, sweep
+from fabricbench.benchmarks.sizes import format_size, parse_size, sweep
 from fabricbench.collectives import registry
 from fabricbench.collectives.data import REDOPS
-from fabricbench.collectives.dtypes import get_dtype
+from fabricbench.collectives.dtypes import DTYPES, get_dtype
 
 TIMING_MODES = ("auto", "iter", "batch", "graph")
 DEVICES = ("cpu", "cuda")
 BACKENDS = ("mpi", "torch")
+PATTERNS = ("collective", "pairwise", "bisection", "intra", "locate")
 
 
 @dataclass(frozen=True)
@@ -49,17 +51,22 @@ class RunConfig:
     time_cap: float = 2.0
     min_iters: int = 20
     max_iters: int = 100_000
-    timeout: float = 0.0  # seconds without progress before the run is stopped; 0 = off
+    timeout: float = 300.0  # seconds without progress before the run is stopped; 0 = off
     root: int = 0
     window: int = 64
     pair: tuple[int, int] = (0, -1)  # point-to-point ranks; negative counts from the end
     pattern: str = "collective"  # collective | pairwise | bisection | intra (point-to-point between node pairs)
     per_gpu: bool = False  # pairwise: every local rank with its peer on the other node, not one rank per node
     rounds: Optional[int] = None  # pairwise: a random subset of rounds (huge clusters)
+    group_size: int = 0  # locate: nodes per group (0: 16, or a quarter of the nodes when fewer than 64)
+    locate_links: str = "found"  # locate: "found" (links that show up), or "full" (cover every pair of nodes)
+    seed: int = 0  # locate: how groups are drawn
     out: str = "results"
     tag: str = ""
     instance_type: Optional[str] = None
     instance_metadata: bool = False  # ask the cloud metadata service (opt-in, 1 s timeout)
+    preset_for: Optional[str] = None  # the instance type a preset is written for (never the detected type)
+    expanded: tuple[str, ...] = ()  # keys given as `all` (or --inplace both): run what can run, note the rest
     force: bool = False  # run even when preflight says the environment is invalid
     env: tuple[tuple[str, str], ...] = ()  # environment a preset recommends (set unless already set)
     expected: tuple[tuple[str, float], ...] = ()  # a preset's documented expectations (checked against the catalog)
@@ -76,6 +83,12 @@ class RunConfig:
         return out
 
 
+def did_you_mean(word: str, known: list[str] | tuple[str, ...]) -> str:
+    """' (did you mean X?)' when a known word is close, else ''."""
+    close = difflib.get_close_matches(str(word), [str(k) for k in known], n=2, cutoff=0.6)
+    return f" (did you mean {' or '.join(close)}?)" if close else ""
+
+
 def _list(value: Any) -> list[str]:
     if isinstance(value, str):
         return [v.strip() for v in value.split(",") if v.strip()]
@@ -88,10 +101,15 @@ def _collectives(value: Any) -> tuple[str, ...]:
     names = _list(value)
     if names == ["all"]:
         return tuple(registry.names())
-    try:
-        return tuple(dict.fromkeys(registry.get(n).name for n in names))
-    except registry.UnknownCollective as exc:
-        raise ValueError(exc.args[0]) from None
+    out = []
+    for n in names:
+        try:
+            out.append(registry.get(n).name)
+        except registry.UnknownCollective:
+            known = registry.names()
+            raise ValueError(f"unknown collective {n!r}{did_you_mean(registry.canonical(n), known)} "
+                             f"(known: {', '.join(known)}, or all)") from None
+    return tuple(dict.fromkeys(out))
 
 
 def _choices(allowed: tuple[str, ...]) -> Callable[[Any], tuple[str, ...]]:
@@ -101,17 +119,24 @@ def _choices(allowed: tuple[str, ...]) -> Callable[[Any], tuple[str, ...]]:
             return allowed
         for n in names:
             if n not in allowed:
-                raise ValueError(f"{n!r} is not one of {', '.join(allowed)}")
+                raise ValueError(f"{n!r} is not one of {', '.join(allowed)}{did_you_mean(n, allowed)}")
         return tuple(dict.fromkeys(names))
 
     return coerce
 
 
 def _dtypes(value: Any) -> tuple[str, ...]:
-    try:
-        return tuple(dict.fromkeys(get_dtype(n).name for n in _list(value)))
-    except KeyError as exc:
-        raise ValueError(exc.args[0]) from None
+    names = _list(value)
+    if names == ["all"]:
+        return tuple(DTYPES)
+    out = []
+    for n in names:
+        try:
+            out.append(get_dtype(n).name)
+        except KeyError:
+            raise ValueError(f"unknown datatype {n!r}{did_you_mean(n, list(DTYPES))} "
+                             f"(known: {', '.join(DTYPES)}, or all)") from None
+    return tuple(dict.fromkeys(out))
 
 
 def _redops(value: Any) -> tuple[str, ...]:
@@ -120,7 +145,8 @@ def _redops(value: Any) -> tuple[str, ...]:
         return tuple(REDOPS)
     for n in names:
         if n not in REDOPS:
-            raise ValueError(f"unknown reduction {n!r} (known: {', '.join(REDOPS)})")
+            raise ValueError(f"unknown reduction {n!r}{did_you_mean(n, list(REDOPS))} "
+                             f"(known: {', '.join(REDOPS)}, or all)")
     return tuple(dict.fromkeys(names))
 
 
@@ -128,7 +154,7 @@ def _one_of(allowed: tuple[str, ...]) -> Callable[[Any], str]:
     def coerce(value: Any) -> str:
         text = str(value).strip().lower() if not isinstance(value, bool) else str(int(value))
         if text not in allowed:
-            raise ValueError(f"{value!r} is not one of {', '.join(allowed)}")
+            raise ValueError(f"{value!r} is not one of {', '.join(allowed)}{did_you_mean(text, allowed)}")
         return text
 
     return coerce
@@ -242,13 +268,18 @@ FIELDS: dict[str, Callable[[Any], Any]] = {
     "root": _int(0),
     "window": _int(1, 1024),
     "pair": _pair,
-    "pattern": _one_of(("collective", "pairwise", "bisection", "intra")),
+    "pattern": _one_of(PATTERNS),
     "per_gpu": lambda v: _one_of(("0", "1", "true", "false"))(v) in ("1", "true"),
     "rounds": _optional_int,
+    "group_size": _int(0, 1 << 20),
+    "locate_links": _one_of(("found", "full")),
+    "seed": _int(0),
     "out": _str,
     "tag": _str,
     "instance_type": _optional_str,
     "instance_metadata": lambda v: _one_of(("0", "1", "true", "false"))(v) in ("1", "true"),
+    "preset_for": _optional_str,
+    "expanded": lambda v: tuple(_list(v)),
     "force": lambda v: _one_of(("0", "1", "true", "false"))(v) in ("1", "true"),
     "env": lambda v: _mapping(v, str),
     "expected": lambda v: _mapping(v, float, keys=("nics", "gpus", "peak_intra_gbps", "peak_inter_gbps")),
@@ -272,7 +303,7 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(str(p), "config", f"cannot read: {exc}") from None
     if data is None:
-        return {}
+        raise ConfigError(str(p), "config", "the file is empty (a config is a mapping of keys to values)")
     if not isinstance(data, dict):
         raise ConfigError(str(p), "config", "top level must be a mapping of keys to values")
     return data
@@ -281,25 +312,45 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
 def build_config(layers: list[tuple[str, Mapping[str, Any]]]) -> RunConfig:
     """Apply (source, values) layers in order over the defaults, validating each key."""
     values: dict[str, Any] = {}
+    given: dict[str, str] = {}  # key -> the layer that set it (to name defaults in errors)
     for source, layer in layers:
         for key, raw in layer.items():
             name = str(key).replace("-", "_")
-            if name not in FIELDS:
-                raise ConfigError(source, str(key), f"unknown key (known: {', '.join(FIELDS)})")
+            if name not in FIELDS or name in INTERNAL:
+                known = [k for k in FIELDS if k not in INTERNAL]
+                raise ConfigError(source, str(key),
+                                  f"unknown key{did_you_mean(name, known)} (known: {', '.join(known)})")
             try:
                 values[name] = FIELDS[name](raw)
             except ValueError as exc:
                 raise ConfigError(source, str(key), str(exc)) from None
+            if name in ("collectives", "dtypes", "redops", "backends"):
+                expanded = set(values.get("expanded", ())) - {name}
+                if isinstance(raw, (str, list, tuple)) and _list(raw) == ["all"]:
+                    expanded.add(name)
+                values["expanded"] = tuple(sorted(expanded))
+            given[name] = source
     cfg = RunConfig(**values)
-    _check_consistency(cfg, layers[-1][0] if layers else "defaults")
+    _check_consistency(cfg, given)
     return cfg
 
 
-def _check_consistency(cfg: RunConfig, source: str) -> None:
-    if cfg.minbytes > cfg.maxbytes:
-        raise ConfigError(source, "minbytes", f"{cfg.minbytes} is larger than maxbytes {cfg.maxbytes}")
+INTERNAL = ("expanded",)  # derived keys, not settable
+
+
+def _origin(given: dict[str, str], key: str, shown: str) -> str:
+    return f"{shown} (the default)" if key not in given else shown
+
+
+def _check_consistency(cfg: RunConfig, given: dict[str, str]) -> None:
+    source = next(iter(reversed(given.values())), "defaults")
+    if cfg.minbytes > cfg.maxbytes and not cfg.sizes:
+        where = given.get("minbytes") or given.get("maxbytes") or source
+        raise ConfigError(where, "minbytes", f"{_origin(given, 'minbytes', format_size(cfg.minbytes))} is larger "
+                                             f"than maxbytes {_origin(given, 'maxbytes', format_size(cfg.maxbytes))}")
     if cfg.min_iters > cfg.max_iters:
-        raise ConfigError(source, "min_iters", f"{cfg.min_iters} is larger than max_iters {cfg.max_iters}")
+        raise ConfigError(source, "min_iters", f"{_origin(given, 'min_iters', str(cfg.min_iters))} is larger than "
+                                               f"max_iters {_origin(given, 'max_iters', str(cfg.max_iters))}")
     if cfg.stepfactor <= 1 and cfg.stepbytes == 0 and cfg.minbytes != cfg.maxbytes:
         raise ConfigError(source, "stepbytes", "0 with no stepfactor would never reach maxbytes")
     if len(cfg.sweep_sizes()) > 10_000:

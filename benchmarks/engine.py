@@ -9,7 +9,9 @@ record and every completed size already on disk.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import time
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -28,6 +30,7 @@ from fabricbench.benchmarks.model.run import (
     NativeTimer,
     Preflight,
     RunRecord,
+    SkippedSizes,
     Versions,
 )
 from fabricbench.benchmarks.model.store import RunWriter, new_run_id, utc_now
@@ -56,8 +59,18 @@ def _inplace_modes(cfg: RunConfig, spec_modes: tuple[bool, ...], be_modes: tuple
 
 
 def plan_cases(cfg: RunConfig, backends: dict[str, Any], nranks: int) -> tuple[list[Case], list[str]]:
-    """Every runnable case; a requested combination that cannot run is a UsageError."""
-    cases, notes = [], []
+    """Every runnable case. A combination that cannot run is a UsageError, unless the user asked for
+    `all` (collectives, dtypes, reductions, backends) or `--inplace both`: then every combination that
+    can run runs, and each one that cannot is named in a note."""
+    lenient = bool(cfg.expanded) or cfg.inplace == "both"
+    cases, notes, skipped = [], [], []
+
+    def refuse(why: str) -> None:
+        if not lenient:
+            raise UsageError(why)
+        if why not in skipped:
+            skipped.append(why)
+
     for spec in (registry.get(n) for n in cfg.collectives):
         if nranks < spec.min_ranks:
             if len(cfg.collectives) == 1:
@@ -68,20 +81,28 @@ def plan_cases(cfg: RunConfig, backends: dict[str, Any], nranks: int) -> tuple[l
         for be in backends.values():
             modes = _inplace_modes(cfg, spec.inplace_modes, be.inplace_modes(spec.primitive))
             if not modes:
-                raise UsageError(f"{spec.name} has no in-place mode that {be.label()} supports")
+                refuse(f"{spec.name} has no in-place mode that {be.label()} supports")
+                continue
             for dtype_name in cfg.dtypes:
                 dtype = get_dtype(dtype_name)
                 for redop_name in cfg.redops if spec.uses_redop else ("sum",):
                     redop = REDOPS[redop_name]
                     if spec.uses_redop and redop.float_only and not dtype.is_float:
-                        raise UsageError(f"{spec.name}: reduction {redop.name} needs a floating-point "
-                                         f"datatype, not {dtype.name}")
+                        refuse(f"{spec.name}: reduction {redop.name} needs a floating-point datatype, "
+                               f"not {dtype.name}")
+                        continue
                     for inplace in modes:
                         why = be.unsupported(spec, dtype, redop.name, inplace)
                         if why:
-                            raise UsageError(f"{spec.name}: {why}")
+                            refuse(f"{spec.name}: {why}")
+                            continue
                         cases.append(Case(spec, be, dtype, redop, inplace))
-    if cfg.pattern != "collective":
+    notes += [f"skipped (cannot run): {why}" for why in skipped]
+    if cfg.pattern == "locate":
+        if any(c.spec.point_to_point for c in cases) or len(cases) != 1:
+            raise UsageError("--pattern locate runs one collective (e.g. the default) on one backend, dtype and "
+                             f"mode in groups of nodes; got {len(cases)} case(s)")
+    elif cfg.pattern != "collective":
         if any(not c.spec.point_to_point for c in cases):
             names = sorted({c.spec.name for c in cases if not c.spec.point_to_point})
             raise UsageError(f"--pattern {cfg.pattern} runs point-to-point tests only, not {', '.join(names)}")
@@ -90,8 +111,27 @@ def plan_cases(cfg: RunConfig, backends: dict[str, Any], nranks: int) -> tuple[l
             if cfg.timing not in be.timing_modes():
                 raise UsageError(f"timing {cfg.timing} is not supported by {be.label()}")
     if not cases:
-        raise UsageError("nothing to run: no collective can run with this configuration")
+        raise UsageError("nothing to run: no collective can run with this configuration"
+                         + (f" ({skipped[0]})" if skipped else ""))
     return cases, notes
+
+
+def check_ranks(cfg: RunConfig, nranks: int, cases: list[Case]) -> None:
+    """--root and --pair name real, distinct ranks (an out-of-range rank used to wrap; a pair of one
+    rank with itself spun forever)."""
+    def real(rank: int) -> bool:
+        return -nranks <= rank < nranks
+
+    if any(c.spec.uses_root for c in cases) and not real(cfg.root):
+        raise UsageError(f"--root {cfg.root}: there are {nranks} ranks (0..{nranks - 1})")
+    if any(c.spec.point_to_point for c in cases) and cfg.pattern == "collective":
+        a, b = cfg.pair
+        for r in (a, b):
+            if not real(r):
+                raise UsageError(f"--pair {a},{b}: rank {r} does not exist; there are {nranks} ranks "
+                                 f"(0..{nranks - 1}, or -1..-{nranks} from the end)")
+        if a % nranks == b % nranks:
+            raise UsageError(f"--pair {a},{b}: both are rank {a % nranks}; a point-to-point test needs two ranks")
 
 
 @dataclass
@@ -106,6 +146,8 @@ class Engine:
     rec: RunRecord = field(default_factory=lambda: RunRecord(run_id=""))
     nccl_dir: Optional[str] = None
     rows: list[dict] = field(default_factory=list)  # rank 0: the summary rows printed so far
+    elapsed: float = 0.0
+    _last_saved: float = 0.0
 
     @property
     def is_root(self) -> bool:
@@ -184,8 +226,12 @@ class Engine:
             pattern=self.cfg.pattern, pairs=[list(p) for p in pairs] if pairs else None, round=round_index,
         )
         row = self.writer.append_point(point)
+        row.update(pairs=point.pairs, round=point.round)
         self.rec.points_completed += 1
         self.rec.wrong_points += int(bool(res.wrong))
+        if time.monotonic() - self._last_saved >= 1.0:  # run.json keeps an honest count, even after a kill
+            self.writer.write_run(self.rec)
+            self._last_saved = time.monotonic()
         return row
 
     def stop_if_invalid(self, check: Preflight) -> None:
@@ -220,12 +266,64 @@ class Engine:
         if self.writer:
             self.writer.write_run(self.rec)
 
+    def interrupted(self, signum: int) -> None:
+        """On the interrupt thread: rank 0 records the run as interrupted with the sizes on disk; the
+        others give it a moment to, then everyone leaves (interrupts.InterruptGuard)."""
+        name = "Ctrl-C" if signum == signal.SIGINT else f"signal {signum}"
+        if not (self.is_root and self.writer):
+            time.sleep(2.0)
+            return
+        if not self.writer.lock.acquire(timeout=10):  # kept until the process leaves (os._exit)
+            print("fabricbench: interrupted while a write was stuck; run.json may lag samples.jsonl", file=sys.stderr)
+        done = self.writer.complete_points()
+        self.rec.points_completed = done
+        self.end(RunStatus.INTERRUPTED, f"interrupted ({name}) after {done} size(s); completed sizes are kept")
+        print(f"fabricbench: interrupted ({name}): {done} size(s) kept in {self.writer.dir}", file=sys.stderr,
+              flush=True)
+
     def on_timeout(self, message: str) -> None:
         print(f"fabricbench: {message}", file=sys.stderr, flush=True)
         self.end(RunStatus.INCOMPLETE, message)
         os._exit(int(RunExit.TIMEOUT))
 
+    def rounds(self, case: Case) -> list:
+        if self.cfg.pattern == "collective":
+            return [None]
+        node_ranks = list(self.topo.ranks_per_host().values())
+        return schedule.plan(self.cfg.pattern, node_ranks, self.cfg.per_gpu, self.cfg.rounds, case.spec.one_way)
+
+    def plan(self, cases: list[Case]) -> tuple[list[tuple[Case, list, list[int], list[int]]], int]:
+        """Per case: its rounds, the sizes that move data and those that do not; the points in all."""
+        out, total = [], 0
+        for case in cases:
+            rounds = self.rounds(case)
+            sizes = self.cfg.sweep_sizes()
+            run = [s for s in sizes if case.spec.counts(s, case.dtype.size, self.topo.size).size_bytes > 0]
+            out.append((case, rounds, run, [s for s in sizes if s not in run]))
+            total += len(run) * len(rounds)
+        return out, total
+
+    def note_skipped(self, case: Case, sizes: list[int]) -> None:
+        if not sizes:
+            return
+        shown = ", ".join(format_size(s) for s in sizes[:8]) + (f" +{len(sizes) - 8} more" if len(sizes) > 8 else "")
+        why = (f"below one {case.dtype.name} element, or one 16-byte granule per rank with {self.topo.size} ranks: "
+               "no data moves")
+        self.say(f"# note: {case.spec.name} ({case.backend.name}, {case.dtype.name}): size(s) {shown} skipped: {why}")
+        self.rec.skipped.append(SkippedSizes(case.spec.name, case.backend.name, case.dtype.name, list(sizes), why))
+
+    def locate(self, case: Case) -> None:
+        from fabricbench.benchmarks.locate.live import LiveLocate
+
+        started = time.monotonic()
+        self.topo.comm.Barrier()
+        self.rec.locate = {"collective": case.spec.name, "size_bytes": self.cfg.sweep_sizes()[0], "rounds": []}
+        LiveLocate(self, case, self.cfg.sweep_sizes()[0]).run()
+        self.elapsed = time.monotonic() - started
+
     def sweep(self, cases: list[Case]) -> None:
+        if self.cfg.pattern == "locate":
+            return self.locate(cases[0])
         fault = faults.from_env()
         board = ProgressBoard(self.rdv.store, self.topo.rank)
         self.topo.comm.Barrier()
@@ -234,17 +332,15 @@ class Engine:
             dog = Watchdog(store_client(self.rdv, self.topo.size), self.topo.size, self.cfg.timeout, self.on_timeout)
             dog.start()
         index = 0
-        node_ranks = list(self.topo.ranks_per_host().values())
-        for case in cases:
+        planned, total = self.plan(cases)
+        self.say(f"# plan: {len(cases)} case(s) (collective x backend x dtype x op x in-place), {total} points")
+        started = time.monotonic()
+        hosts = self.topo.hosts
+        for number, (case, rounds, sizes, skipped) in enumerate(planned, start=1):
             printed_banner = False
-            rounds: list = [None]
-            if self.cfg.pattern != "collective":
-                rounds = schedule.plan(self.cfg.pattern, node_ranks, self.cfg.per_gpu, self.cfg.rounds,
-                                       case.spec.one_way)
-            for size, (round_index, pairs) in ((s, r) for s in self.cfg.sweep_sizes() for r in enumerate(rounds)):
+            self.note_skipped(case, skipped)
+            for size, (round_index, pairs) in ((s, r) for s in sizes for r in enumerate(rounds)):
                 ctx = self.context(case, size, pairs)
-                if ctx.counts.size_bytes == 0:
-                    continue  # below one element (or one 16-byte granule per rank): no data moves
                 index += 1
                 hit = fault and fault.matches(self.topo.rank, case.spec.name, size, case.backend.name)
                 if hit and fault.kind == "stall":
@@ -264,8 +360,14 @@ class Engine:
                         self.say(table.case_banner(row))
                         self.say(table.HEADER)
                         printed_banner = True
-                    self.say(table.row(row))
+                    self.say(table.row(row, dict(enumerate(hosts)) if pairs and self.topo.nnodes > 1 else None))
                     self.rows.append(row)
+            if self.is_root and len(planned) > 1:
+                elapsed = time.monotonic() - started
+                left = elapsed / index * (total - index) if index else 0.0
+                self.say(f"# progress: case {number}/{len(planned)}, {index}/{total} points, {elapsed:.0f} s elapsed"
+                         + (f", about {left:.0f} s left" if index < total else ""))
+        self.elapsed = time.monotonic() - started
         if dog:
             dog.end()
             dog.stop()
@@ -278,13 +380,18 @@ class Engine:
         if check.verdict is Verdict.INVALID and not self.cfg.force:
             self.start_record({})  # record why nothing ran, then stop before touching the devices
             self.stop_if_invalid(check)
-        if self.cfg.pattern in ("pairwise", "bisection") and self.topo.nnodes < 2:
-            raise UsageError(f"--pattern {self.cfg.pattern} pairs nodes, and all {self.topo.size} ranks are on one "
-                             "host; --pattern intra pairs the ranks inside a node")
+        if self.cfg.pattern in ("pairwise", "bisection", "locate") and self.topo.nnodes < 2:
+            raise UsageError(f"--pattern {self.cfg.pattern} works across nodes, and all {self.topo.size} ranks are "
+                             "on one host; --pattern intra pairs the ranks inside a node")
+        if self.cfg.pattern == "locate" and self.topo.nnodes < 4:
+            raise UsageError(f"--pattern locate judges groups of nodes against each other and needs at least 4 "
+                             f"nodes (got {self.topo.nnodes}); --pattern pairwise measures every link of a small "
+                             "cluster in N-1 rounds")
         self.nccl_dir = nccl_debug.enable(self.cfg)
         backends = self.open_backends()
         try:
             cases, notes = plan_cases(self.cfg, backends, self.topo.size)
+            check_ranks(self.cfg, self.topo.size, cases)
             self.start_record(backends)
             self.stop_if_invalid(check)
             for note in notes:
@@ -293,6 +400,8 @@ class Engine:
                      f"results in {self.writer.dir if self.writer else ''}")
             for line in timer_notes(self.rec):
                 self.say(f"# note: {line}")
+            for line in host_warnings(self.rec):
+                self.say(f"# warning: {line}")
             self.sweep(cases)
         except KeyboardInterrupt:
             self.end(RunStatus.INTERRUPTED, f"interrupted (Ctrl-C) after {self.rec.points_completed} size(s); "
@@ -319,10 +428,29 @@ class Engine:
             else:
                 self.end(RunStatus.OK, "")
             self.writer.close()
-            for line in table.footer(self.rows):
-                self.say(line)
-            self.say(f"# done: {done} sizes, status {self.rec.status}; results in {self.writer.dir}")
+            what = f"{done} sizes"
+            if self.rec.locate:  # group tests, not a size sweep: no nccl-tests footer
+                what = f"{done} group tests in {len(self.rec.locate['rounds'])} rounds"
+            else:
+                for line in table.footer(self.rows):
+                    self.say(line)
+            why = f" ({self.rec.status_reason})" if self.rec.status_reason else ""
+            self.say(f"# done: {what} in {self.elapsed:.1f} s, status {self.rec.status}{why}; "
+                     f"results in {self.writer.dir}")
         return RunExit(self.topo.comm.bcast(int(code), root=0))
+
+
+def host_warnings(rec: RunRecord) -> list[str]:
+    """What makes every number of this run unreliable, said before the first one."""
+    h = rec.host
+    out = []
+    if h.oversubscribed:
+        out.append(f"{h.ranks_per_host_max} ranks on a host with {h.cpu_count} cores: oversubscribed; ranks that "
+                   "busy-poll share cores and small-message times are inflated many times over")
+    elif h.load_1m is not None and h.cpu_count and h.load_1m + (h.ranks_per_host_max or 1) > h.cpu_count + 0.5:
+        out.append(f"the host was busy at start (1-minute load {h.load_1m:g} on {h.cpu_count} cores, plus "
+                   f"{h.ranks_per_host_max} ranks): times may be inflated")
+    return out
 
 
 def timer_notes(rec: RunRecord) -> list[str]:

@@ -33,12 +33,12 @@ class Report:
 
 
 def diagnostics(runs: Runs) -> dict[str, dict]:
-    """Link-matrix diagnosis of every run that has pattern (pairwise/bisection/intra) points."""
+    """Diagnosis of every run that has pattern (pairwise/bisection/intra) points or located nodes."""
     pts = runs.points
-    if pts.empty or "pairs" not in pts.columns:
-        return {}
-    with_pairs = set(pts.loc[pts["pairs"].notna(), "run_id"])
-    return {run_id: diagnose_run(runs, run_id) for run_id in runs.records if run_id in with_pairs}
+    chosen = {run_id for run_id, rec in runs.records.items() if rec.locate.get("rounds")}
+    if not pts.empty and "pairs" in pts.columns:
+        chosen |= set(pts.loc[pts["pairs"].notna(), "run_id"])
+    return {run_id: diagnose_run(runs, run_id) for run_id in runs.records if run_id in chosen}
 
 
 def build_report(paths: list[str], title: Optional[str] = None, gate: Optional[dict[str, Any]] = None) -> Report:

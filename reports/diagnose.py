@@ -121,6 +121,8 @@ def diagnose_links(links: pd.DataFrame, higher_is_better: bool = True, z_thresho
 def stragglers(points: pd.DataFrame, samples: pd.DataFrame, hosts: dict[int, str], min_iterations: int = 20,
                min_skew: float = 0.05) -> list[dict[str, Any]]:
     """The rank last in far more than 1/n of the iterations, with skew beyond noise, in most collective points."""
+    if points.empty or "nranks" not in points.columns:
+        return []
     pattern = points["pattern"] if "pattern" in points.columns else pd.Series("collective", index=points.index)
     coll = points[(pattern.fillna("collective") == "collective") & (points["nranks"] >= 3)]
     if coll.empty:
@@ -179,9 +181,28 @@ def diagnose_run(runs: Runs, run_id: str, **thresholds: float) -> dict[str, Any]
     ranks = runs.rank_samples
     ranks = ranks[ranks["run_id"] == run_id] if not ranks.empty else ranks
     result = diagnose(points, samples, ranks, rec.rank_hosts(), **thresholds)
+    result["verdicts"] += located(rec.locate)
+    result["locate"] = locate_rounds(rec.locate)
     for v in result["verdicts"]:
         v["run_id"] = run_id
     return result
+
+
+def located(locate: dict[str, Any]) -> list[dict[str, Any]]:
+    """The verdicts a `--pattern locate` run reached during the launch (its rounds are the evidence)."""
+    extra = {"collective": locate.get("collective"), "size_bytes": locate.get("size_bytes"),
+             "rounds_used": len(locate.get("rounds", []))}
+    return [{**v, "evidence": {**v["evidence"], **extra}} for v in locate.get("verdicts", [])]
+
+
+def locate_rounds(locate: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per round of a locate run: how many groups, how many slow, the healthy level and the decisions."""
+    return [{"round": r["round"], "groups": len(r["groups"]), "nodes": sum(len(g["hosts"]) for g in r["groups"]),
+             "slow": [", ".join(g["hosts"]) if len(g["hosts"]) <= 4 else f"{len(g['hosts'])} nodes ({g['hosts'][0]}...)"
+                      for g in r["groups"] if g["slow"]],
+             "healthy_busbw_gbps": r["healthy_busbw_gbps"], "slow_below_pct": round(100 * -math.expm1(-r["delta"]), 1),
+             "decisions": r["decisions"]}
+            for r in locate.get("rounds", [])]
 
 
 def examined(runs: Runs) -> dict[str, int]:
@@ -190,5 +211,6 @@ def examined(runs: Runs) -> dict[str, int]:
     pattern = pts["pairs"].notna() if "pairs" in pts.columns else pd.Series(False, index=pts.index)
     links = sum(len(p) for p in pts.loc[pattern, "pairs"]) if pattern.any() else 0
     ranks = int(sum(r.nranks or 0 for r in runs.records.values()))
+    located_nodes = sum(int(r.locate.get("nodes", 0)) for r in runs.records.values())
     return {"runs": len(runs.records), "points": int(len(pts)), "pattern_points": int(pattern.sum()),
-            "rank_pairs": int(links), "ranks": ranks}
+            "rank_pairs": int(links), "ranks": ranks, "located_nodes": located_nodes}

@@ -52,10 +52,11 @@ def fabric_section(run_ids: set, diagnostics: dict, points: pd.DataFrame) -> lis
     """Per run: the diagnosis verdicts and link-matrix heat maps, and per-rank skew of collectives."""
     out = []
     for run_id in sorted(run_ids):
-        item: dict = {"run_id": run_id, "verdicts": [], "heatmaps": [], "skew": None}
+        item: dict = {"run_id": run_id, "verdicts": [], "heatmaps": [], "skew": None, "locate": []}
         d = diagnostics.get(run_id)
         if d:
             item["verdicts"] = d["verdicts"]
+            item["locate"] = d.get("locate", [])
             for coll, links in d["matrices"].items():
                 if not links.empty:
                     unit = "GB/s" if higher_is_better(coll) else "us"
@@ -67,7 +68,7 @@ def fabric_section(run_ids: set, diagnostics: dict, points: pd.DataFrame) -> lis
                           & (points["nranks"] >= 3) & points["rank_median_us"].notna()]
             if not coll.empty:
                 item["skew"] = figures.rank_skew_figure(coll, f"per-rank skew, run {run_id[-6:]}")
-        if item["verdicts"] or item["heatmaps"] or item["skew"]:
+        if item["verdicts"] or item["heatmaps"] or item["skew"] or item["locate"]:
             out.append(item)
     return out
 

@@ -174,8 +174,8 @@ def diagnose(bed: Testbed, out: Path) -> dict:
     return {"exit": proc.returncode, **json.loads(proc.stdout), "run_dir": str(run_dir)}
 
 
-def trial(case: str, out: Path) -> tuple[bool, int, list]:
-    """(hit, false flags, verdicts) for one case on a fresh 3-host test bed."""
+def trial(case: str, out: Path) -> tuple[bool, int, list, Path]:
+    """(hit, false flags, verdicts, run directory) for one case on a fresh 3-host test bed."""
     with testbed(3) as bed:
         if case == "link":
             bed.slow_link("h1", "h3", "200mbit")
@@ -186,25 +186,69 @@ def trial(case: str, out: Path) -> tuple[bool, int, list]:
     expected = {"clean": [], "link": [("slow_link", ["h1", "h3"])], "host": [("slow_node", ["h2"])]}[case]
     hit = v == expected
     false = len([x for x in v if x not in expected])
-    return hit, false, v
+    return hit, false, v, Path(found["run_dir"])
+
+
+# One rank a host, all spinning on this machine's two cores: MPICH's progress throttle lets the idle ranks
+# yield, so a group's time measures its links rather than the scheduler.
+LOCATE_ENV = {"MPIR_CVAR_CH4_PROGRESS_THROTTLE": "1", "MPIR_CVAR_CH4_PROGRESS_THROTTLE_NO_PROGRESS_COUNT": "16"}
+LOCATE = ["run", "--pattern", "locate", "--backend", "mpi", "--sizes", "1M", "-n", "10", "-w", "2", "--timeout", "120"]
+
+
+def locate_trial(case: str, out: Path, hosts: int = 8, slow: str = "h5",
+                 args: Optional[list[str]] = None) -> tuple[bool, int, list, int, Path]:
+    """(hit, false flags, verdicts, rounds, run directory) of one `--pattern locate` launch on a fresh test bed:
+    case "clean" expects nothing named, "host" expects exactly ``slow`` (rate-limited to 100 Mbit/s)."""
+    with testbed(hosts) as bed:
+        if case == "host":
+            bed.slow_host(slow, "100mbit")
+        run = bed.mpirun(1, (args or LOCATE) + ["--out", str(out)], timeout=600, env=LOCATE_ENV)
+    if run.returncode:
+        raise RuntimeError(f"mpirun failed ({run.returncode}): {run.stderr[-2000:]}")
+    run_dir = max((p for p in out.iterdir() if (p / "run.json").exists()), key=lambda p: p.stat().st_mtime)
+    meta = json.loads((run_dir / "run.json").read_text())
+    v = [(x["kind"], sorted(x["hosts"])) for x in meta["locate"]["verdicts"]]
+    expected = {"clean": [], "host": [("slow_node", [slow])]}[case]
+    return v == expected, len([x for x in v if x not in expected]), v, len(meta["locate"]["rounds"]), run_dir
+
+
+def keep(record: Optional[Path], run_dir: Path, name: str) -> None:
+    if record is not None:
+        shutil.copytree(run_dir, record / name / run_dir.name, dirs_exist_ok=True)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description="run the multi-host diagnosis cases repeatedly")
     ap.add_argument("--trials", type=int, default=20)
-    ap.add_argument("--cases", default="clean,link,host")
+    ap.add_argument("--cases", default="clean,link,host",
+                    help="pairwise diagnosis on 3 hosts: clean, link, host; "
+                    "group testing on 8: locate-clean, locate-host")
+    ap.add_argument("--record", type=Path, help="keep each trial's run directory here, as CASE-N (test fixtures)")
     args = ap.parse_args()
     why = can_create_namespaces()
     if why:
         raise SystemExit(f"cannot build the test bed here: {why}")
     out = Path(tempfile.mkdtemp(prefix="fb-testbed-runs-"))
-    print(f"{'case':<6} {'trials':>6} {'hits':>5} {'false flags':>11}")
+    print(f"{'case':<13} {'trials':>6} {'hits':>5} {'false flags':>11}")
     for case in args.cases.split(","):
+        if case.startswith("locate-"):
+            hits = false = 0
+            rounds = []
+            for i in range(args.trials):
+                h, f, v, r, run_dir = locate_trial(case.split("-", 1)[1], out)
+                keep(args.record, run_dir, f"{case}-{i + 1}")
+                hits, false = hits + h, false + f
+                rounds.append(r)
+                print(f"  {case} trial {i + 1}: {'hit' if h else 'MISS'}, {r} rounds, named {v}", flush=True)
+            print(f"{case:<13} {args.trials:>6} {hits:>5} {false:>11}   rounds mean {sum(rounds) / len(rounds):.1f} "
+                  f"max {max(rounds)}", flush=True)
+            continue
         hits = false = 0
-        for _ in range(args.trials):
-            h, f, _ = trial(case, out)
+        for i in range(args.trials):
+            h, f, _, run_dir = trial(case, out)
+            keep(args.record, run_dir, f"{case}-{i + 1}")
             hits, false = hits + h, false + f
-        print(f"{case:<6} {args.trials:>6} {hits:>5} {false:>11}", flush=True)
+        print(f"{case:<13} {args.trials:>6} {hits:>5} {false:>11}", flush=True)
     shutil.rmtree(out, ignore_errors=True)
 
 

@@ -43,6 +43,8 @@ class PointRecord:
     pattern: str = field(default="collective", metadata=doc("collective · pairwise · bisection · intra"))
     pairs: Optional[list[list[int]]] = field(default=None, metadata=doc("concurrent rank pairs of a pattern round"))
     round: Optional[int] = None
+    group: Optional[list[int]] = field(default=None, metadata=doc("locate: the ranks of this group"))
+    role: Optional[str] = field(default=None, metadata=doc("locate: reference, or the test it was (half0, whole...)"))
     trusted: bool = field(default=True, metadata=doc("false for rows of a log whose numbers contradict themselves"))
     schema: int = SAMPLE_SCHEMA_VERSION
 

@@ -256,6 +256,17 @@ class Device:
 
 
 @dataclass
+class SkippedSizes:
+    """Requested sizes a case did not run, and why (nccl-tests prints them as 0-byte rows)."""
+
+    collective: str
+    backend: str
+    dtype: str
+    sizes: list[int]
+    reason: str
+
+
+@dataclass
 class RunRecord:
     """One run: an own launch (one mpirun) or one ingested log."""
 
@@ -284,6 +295,7 @@ class RunRecord:
         "median empty-sample time per timer implementation"))
     native_timer: Optional[NativeTimer] = None
     points_completed: int = field(default=0, metadata=doc("size points recorded in samples.jsonl"))
+    skipped: list[SkippedSizes] = field(default_factory=list, metadata=doc("requested sizes that moved no data"))
     wrong_points: int = field(default=0, metadata=doc("points with wrong elements"))
     preflight: Preflight = field(default_factory=Preflight)
     nccl_info: NcclInfo = field(default_factory=NcclInfo)
@@ -293,6 +305,8 @@ class RunRecord:
     nranks_devices: Optional[int] = field(default=None, metadata=doc("ranks from a log's device lines"))
     nranks_derived: Optional[int] = field(default=None, metadata=doc("ranks implied by busbw/algbw"))
     devices: list[Device] = field(default_factory=list, metadata=doc("a log's device lines"))
+    locate: dict[str, Any] = field(default_factory=dict, metadata=doc(
+        "--pattern locate: the rounds (groups, busbw, healthy level, decisions) and the verdicts"))
     outcome: Optional[str] = field(default=None, metadata=doc("nccl-tests driver: ok · wrong_data · timeout ..."))
     outcome_reason: Optional[str] = field(default=None, metadata=doc("nccl-tests driver: the outcome in one line"))
     exit_status: Optional[int] = field(default=None, metadata=doc("nccl-tests driver: the binary's exit status"))

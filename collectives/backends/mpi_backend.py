@@ -7,6 +7,7 @@ and a non-CUDA-aware MPI is refused up front rather than crashing in the first c
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, Optional
@@ -190,3 +191,9 @@ class MpiBackend(Backend):
 
     def close(self) -> None:
         self.comm.Free()
+
+    def in_group(self, group: Any, topology: Any) -> MpiBackend:
+        """The same backend on a sub-communicator (a locate round's group); close() frees it."""
+        view = copy.copy(self)
+        view.topology, view.comm = topology, topology.comm.Dup()
+        return view

@@ -7,6 +7,7 @@ and the timers wait on the handle before taking the end timestamp.
 
 from __future__ import annotations
 
+import copy
 import datetime
 import os
 from collections.abc import Sequence
@@ -70,6 +71,7 @@ class TorchBackend(Backend):
             timeout=datetime.timedelta(seconds=3600),
             **kwargs,
         )
+        self.group: Any = None  # a sub-group (locate rounds); None: the whole world
         R = dist.ReduceOp
         self._ops = {"sum": R.SUM, "prod": R.PRODUCT, "max": R.MAX, "min": R.MIN, "avg": R.AVG}
         self._all_gather = _first(dist, "all_gather_single", "all_gather_into_tensor")
@@ -109,10 +111,10 @@ class TorchBackend(Backend):
 
     # -- primitives -------------------------------------------------------------------------
     def all_reduce(self, send: Any, recv: Any, op: str, inplace: bool) -> Any:
-        return self.dist.all_reduce(recv, op=self._ops[op], async_op=True)
+        return self.dist.all_reduce(recv, op=self._ops[op], group=self.group, async_op=True)
 
     def all_gather(self, send: Any, recv: Any, inplace: bool) -> Any:
-        return self._all_gather(recv, send, async_op=True)
+        return self._all_gather(recv, send, group=self.group, async_op=True)
 
     def reduce_scatter(self, send: Any, recv: Any, op: str, inplace: bool) -> Any:
         return self._reduce_scatter(recv, send, op=self._ops[op], async_op=True)
@@ -143,9 +145,16 @@ class TorchBackend(Backend):
         # scheduler tick (~4 ms median vs ~150 us after gloo's own barrier). NCCL ops run on
         # the GPU, so the host MPI barrier stays right for them.
         if self.transport == "gloo":
-            self.dist.barrier()
+            self.dist.barrier(group=self.group)
         else:
             super().barrier()
+
+    def in_group(self, group: Any, topology: Any) -> TorchBackend:
+        """A view of this backend whose collectives run in a sub-group (its control plane: ``topology``)."""
+        view = copy.copy(self)
+        view.group, view.topology = group, topology
+        view.close = lambda: None  # the sub-group belongs to whoever made it; the default group stays up
+        return view
 
     def synchronize(self) -> None:
         if self.device == "cuda":

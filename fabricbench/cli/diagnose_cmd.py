@@ -12,7 +12,7 @@ from fabricbench.benchmarks.model.exitcodes import DiagnoseExit
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("runs", nargs="+", help="run directories (a pairwise/bisection run, collective runs)")
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--format", choices=("table", "json"), default="table", help="output format")
     p.add_argument("--z-threshold", type=float, default=None, help="robust z below which a link is slow (4)")
     p.add_argument("--rel-threshold", type=float, default=None, help="and by how much below healthy (0.25)")
 
@@ -33,7 +33,12 @@ def main(args: Any) -> int:
     else:
         for v in verdicts:
             ev = v["evidence"]
-            if v["kind"] == "slow_link":
+            if "method" in ev:  # reached by --pattern locate: its group tests are the evidence
+                change = f", median {ev['median_vs_healthy']:+.0%} vs healthy" if ev["median_vs_healthy"] else ""
+                print(f"{v['kind'].replace('_', ' ')} {' <-> '.join(v['hosts'])}: slow in {ev['slow_tests']} of "
+                      f"{ev['tests']} group tests{change} ({ev['method']}, {ev['rounds_used']} rounds) "
+                      f"[{ev['collective']} at {ev['size_bytes']} B]")
+            elif v["kind"] == "slow_link":
                 detail = "; ".join(f"{d}: {e['measured']:.4g} (z {e['z']})" for d, e in ev["directions"].items())
                 print(f"slow link {v['hosts'][0]} <-> {v['hosts'][1]}: {detail}; healthy {ev['healthy_value']:.4g} "
                       f"[{ev['collective']} at {ev['size_bytes']} B]")
@@ -45,6 +50,7 @@ def main(args: Any) -> int:
                 print(f"straggler rank {v['ranks'][0]} on {v['hosts'][0]}: last in {ev['median_share_last']:.0%} of "
                       f"iterations in {ev['points_flagged']} of {ev['points_judged']} points")
         what = (f"{seen['runs']} run(s), {seen['points']} points, {seen['ranks']} ranks, "
-                f"{seen['rank_pairs']} rank pairs in pattern rounds")
+                f"{seen['rank_pairs']} rank pairs in pattern rounds"
+                + (f", {seen['located_nodes']} nodes located by group testing" if seen["located_nodes"] else ""))
         print(f"diagnose: {len(verdicts)} finding(s) in {what}" if verdicts else f"diagnose: clean ({what} examined)")
     return DiagnoseExit.FLAGGED if verdicts else DiagnoseExit.CLEAN
