@@ -37,7 +37,7 @@ from fabricbench.benchmarks.model.store import RunWriter, new_run_id, utc_now
 from fabricbench.benchmarks.model.typed import from_dict
 from fabricbench.benchmarks.patterns import schedule
 from fabricbench.benchmarks.point import Case, run_point
-from fabricbench.benchmarks.preflight import nccl_debug
+from fabricbench.benchmarks.preflight import counters, nccl_debug
 from fabricbench.benchmarks.preflight.run import from_nccl_info, preflight
 from fabricbench.benchmarks.sizes import format_size
 from fabricbench.benchmarks.timing import host_floor_ns
@@ -148,6 +148,7 @@ class Engine:
     rows: list[dict] = field(default_factory=list)  # rank 0: the summary rows printed so far
     elapsed: float = 0.0
     _last_saved: float = 0.0
+    counters_before: dict = field(default_factory=dict)  # this host's NIC counters at the start (local rank 0)
 
     @property
     def is_root(self) -> bool:
@@ -197,6 +198,7 @@ class Engine:
         rec.host = from_dict(HostFacts, environment.host_facts(self.topo))
         rec.harness_floor_ns, rec.native_timer = floors, native
         rec.points_completed = rec.wrong_points = 0
+        self.counters_before = counters.snapshot() if self.topo.local_rank == 0 else {}
         if self.is_root:
             self.writer = RunWriter(self.cfg.out, self.run_id, secret_values(environ))
             self.writer.write_run(rec)
@@ -414,8 +416,17 @@ class Engine:
                 be.close()
         return self.finish()
 
+    def fabric_counters(self) -> None:
+        """Every host's first rank reads its NICs' counters again; rank 0 keeps what grew, per host."""
+        mine = (self.topo.host, counters.delta(self.counters_before, counters.snapshot())) \
+            if self.topo.local_rank == 0 and self.counters_before else None
+        per_host = self.topo.comm.gather(mine, root=0)
+        if self.is_root:
+            self.rec.fabric_counters = {host: nics for host, nics in filter(None, per_host)}
+
     def finish(self) -> RunExit:
         code = RunExit.OK
+        self.fabric_counters()
         if self.is_root and self.writer:
             wrong, done = self.rec.wrong_points, self.rec.points_completed
             if wrong:

@@ -16,6 +16,7 @@ from fabricbench.benchmarks.model.load import Runs, load_runs
 from fabricbench.benchmarks.model.store import find_run_dirs
 from fabricbench.reports.analysis import enrich
 from fabricbench.reports.diagnose import diagnose_run
+from fabricbench.reports.explain.explain import explain
 from fabricbench.reports.html import render
 
 
@@ -59,5 +60,5 @@ def build_report(paths: list[str], title: Optional[str] = None, gate: Optional[d
         raise UsageError("no completed sizes in " + " ".join(paths) + ": " + "; ".join(problems[:3]))
     enriched = enrich(runs.summary, runs.runs)
     html = render(enriched, runs.runs, problems, [str(a) for a in paths], title,
-                  diagnostics=diagnostics(runs), points=runs.points, gate=gate)
+                  diagnostics=diagnostics(runs), points=runs.points, gate=gate, explained=explain(runs, enriched))
     return Report(html, len(runs.runs), len(enriched), int(enriched["family"].nunique()), problems)

@@ -121,7 +121,8 @@ def cross_family(enriched: pd.DataFrame) -> list[dict]:
 
 def render(enriched: pd.DataFrame, runs: pd.DataFrame, problems: list[str], inputs: list[str],
            title: Optional[str] = None, diagnostics: Optional[dict] = None,
-           points: Optional[pd.DataFrame] = None, gate: Optional[dict] = None) -> str:
+           points: Optional[pd.DataFrame] = None, gate: Optional[dict] = None,
+           explained: Optional[dict] = None) -> str:
     warns = analysis.warnings(enriched, runs)
     model = {
         "title": title or "fabricbench report",
@@ -136,6 +137,7 @@ def render(enriched: pd.DataFrame, runs: pd.DataFrame, problems: list[str], inpu
         if not warns.empty else [],
         "columns": TABLE_COLUMNS,
         "gate": gate,
+        "explained": explained or {"runs": [], "causes": []},
     }
     figures.draw_all(list(_pending(model)))
     return _env().get_template("report.html.j2").render(**model)

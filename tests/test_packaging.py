@@ -57,6 +57,7 @@ def test_wheel_holds_one_namespace_and_every_data_file(wheel):
     assert {t for t in tops if not t.endswith(".dist-info")} == {"fabricbench"}
     for needed in ("fabricbench/reports/templates/report.html.j2", "fabricbench/configs/instances.csv",
                    "fabricbench/configs/local.yaml", "fabricbench/configs/presets/p5.yaml",
+                   "fabricbench/configs/explain/rules.yaml",
                    "fabricbench/collectives/backends/native/fb_loop.c",
                    "fabricbench/benchmarks/model/schemas/run.v2.schema.json",
                    "fabricbench/benchmarks/model/schemas/sample.v2.schema.json", "fabricbench/__main__.py"):
@@ -109,6 +110,9 @@ def test_the_installed_command_works_without_torch_and_without_the_venv_on_path(
     assert pre.returncode == 0 and "preflight: ok" in pre.stdout, pre.stdout + pre.stderr
     ingest = _run(venv, work, fb, "ingest", str(H200 / "all_reduce_default.txt"), "--out", "i")
     assert ingest.returncode == 0, ingest.stdout + ingest.stderr
+    explained = _run(venv, work, fb, "explain", "i")  # its rules and bands ship as package data
+    assert explained.returncode == 0 and "explain: nothing wrong that the rules know of" in explained.stdout, (
+        explained.stdout + explained.stderr)
     preset = _run(venv, work, mpiexec, "-n", "2", fb, "run", "--preset", "p5", "--device", "cpu", "--backend", "mpi",
                   "--sizes", "8", "-n", "5", "--out", "p")
     assert preset.returncode == 0, preset.stdout + preset.stderr

@@ -77,9 +77,16 @@ class DiagnoseExit(Code):
     USAGE = 2, "no run, or bad input"
 
 
+class ExplainExit(Code):
+    NOTHING_KNOWN = 0, "every result within its band (or no band known) and no cause found"
+    CAUSES = 1, "a cause was found, or a result is below or above its band"
+    USAGE = 2, "no run, or bad input"
+
+
 FAMILIES: dict[str, type[Code]] = {
     "run": RunExit, "preflight": PreflightExit, "gate, ab, baseline add": GateExit,
-    "nccl-tests": NcclTestsExit, "ingest": IngestExit, "diagnose": DiagnoseExit, "every command": Exit,
+    "nccl-tests": NcclTestsExit, "ingest": IngestExit, "diagnose": DiagnoseExit, "explain": ExplainExit,
+    "every command": Exit,
 }
 
 

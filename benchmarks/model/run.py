@@ -198,6 +198,11 @@ class NcclInfo:
     nnodes: Optional[int] = None
     nccl: Optional[str] = None
     warnings: list[str] = field(default_factory=list)
+    env_set: dict[str, str] = field(default_factory=dict, metadata=doc(
+        "settings NCCL reports as 'X set by environment to Y' (the log's own record of the environment)"))
+    graph_paths: list[str] = field(default_factory=list, metadata=doc(
+        "path types of the graph search ('type NVL/PIX'): how far the GPUs are from the NICs"))
+    ib_device_count: Optional[int] = field(default=None, metadata=doc("HCAs in 'NET/IB : Using ...'"))
     unknown: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -307,6 +312,8 @@ class RunRecord:
     devices: list[Device] = field(default_factory=list, metadata=doc("a log's device lines"))
     locate: dict[str, Any] = field(default_factory=dict, metadata=doc(
         "--pattern locate: the rounds (groups, busbw, healthy level, decisions) and the verdicts"))
+    fabric_counters: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict, metadata=doc(
+        "per host, per RDMA NIC port ('dev:port'): the sysfs counters that grew during the run"))
     outcome: Optional[str] = field(default=None, metadata=doc("nccl-tests driver: ok · wrong_data · timeout ..."))
     outcome_reason: Optional[str] = field(default=None, metadata=doc("nccl-tests driver: the outcome in one line"))
     exit_status: Optional[int] = field(default=None, metadata=doc("nccl-tests driver: the binary's exit status"))

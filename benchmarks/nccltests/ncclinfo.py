@@ -2,8 +2,9 @@
 
 Patterns are NCCL's and aws-ofi-nccl's own format strings (shared/docs/instances.md section 3.4).
 The result is facts, not a verdict: which network NCCL chose (Libfabric/EFA, IB, Socket...), the
-plugin and provider, NICs found, GPUDirect RDMA, NVLS, the transports channels used, and the
-algorithm/protocol when the TUNING subsystem printed them.
+plugin and provider, NICs found, GPUDirect RDMA, NVLS, the transports channels used, the
+algorithm/protocol when the TUNING subsystem printed them, the NCCL_*/FI_* settings NCCL reports
+("X set by environment to Y") and the GPU-to-NIC path types of the graph search.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ _PATTERNS = {
     "channels": re.compile(r"(\d+) coll channels, (?:(\d+) collnet channels, )?(?:(\d+) nvls channels, )?"),
     "tuning": re.compile(r"(\w+): (\d+) Bytes -> Algo (\w+) proto (\w+)"),
     "nranks": re.compile(r"nRanks (\d+) nNodes (\d+) localRanks (\d+)"),
+    "env_set": re.compile(r"\b((?:NCCL|FI)_[A-Z0-9_]+) set by environment to (\S+)"),
+    "graph": re.compile(r"Pattern \d+, crossNic (\d+), nChannels (\d+), bw [\d.]+/[\d.]+, type (\w+)/(\w+)"),
+    "nccl_version": re.compile(r"NCCL version (\d+\.\d+\.\d+)"),
 }
 
 
@@ -50,6 +54,7 @@ def parse_info(lines: Iterable[str]) -> NcclInfo:
     transports: Counter = Counter()
     gdr_channels = non_gdr_channels = 0
     algos: Counter = Counter()
+    paths: set[str] = set()
     for line in lines:
         if "NCCL INFO" not in line and "NCCL WARN" not in line:
             continue
@@ -99,8 +104,18 @@ def parse_info(lines: Iterable[str]) -> NcclInfo:
             algos[(m.group(1), m.group(3), m.group(4))] += 1
         if m := _PATTERNS["nranks"].search(line):
             facts["nranks"], facts["nnodes"] = int(m.group(1)), int(m.group(2))
+        if m := _PATTERNS["env_set"].search(line):
+            facts.setdefault("env_set", {})[m.group(1)] = m.group(2).rstrip(".")
+        if m := _PATTERNS["graph"].search(line):
+            paths.add(f"{m.group(3)}/{m.group(4)}")
+        if m := _PATTERNS["nccl_version"].search(line):
+            facts.setdefault("nccl", m.group(1))
     if transports:
         facts["transports"] = dict(transports)
+    if paths:
+        facts["graph_paths"] = sorted(paths)
+    if facts.get("ib_devices"):
+        facts["ib_device_count"] = len(re.findall(r"\[\d+\]", facts["ib_devices"]))
     if gdr_channels or non_gdr_channels:
         facts["net_channels_gdr"], facts["net_channels_no_gdr"] = gdr_channels, non_gdr_channels
     if algos:

@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any, Optional
 
 from fabricbench.benchmarks.instance import detect
-from fabricbench.benchmarks.preflight import sysfs, tools
+from fabricbench.benchmarks.preflight import counters, sysfs, tools
 
 OFI_PATHS = ("/opt/amazon/ofi-nccl/lib", "/opt/aws-ofi-nccl/lib")
+# Settings that must agree across the hosts of a job (preflight names a host that differs).
+DRIFT_ENV = ("NCCL_", "FI_", "LD_LIBRARY_PATH")
 EFA_INSTALLED = Path("/opt/amazon/efa_installed_packages")
 
 
@@ -88,7 +90,9 @@ def host_facts(instance_type: Optional[str] = None, sysfs_root: Path = sysfs.SYS
         "uverbs": sysfs.uverbs_count(dev_root),
         "aws_ofi_nccl": aws_ofi_nccl(),
         "efa_installer": efa_installer(),
-        "env": {k: v for k, v in os.environ.items() if k.startswith(("NCCL_NET", "FI_PROVIDER", "NCCL_SOCKET_IFNAME"))},
+        "env": {k: v for k, v in os.environ.items() if k.startswith(DRIFT_ENV)},
+        # error counters are cumulative since the NIC came up: any non-zero one is worth a look
+        "nic_errors": {nic: errs for nic, c in counters.snapshot().items() if (errs := counters.errors(c))},
     }
     fi = _run(["fi_info", "-p", "efa"])
     facts["fi_info"] = tools.efa_summary(tools.parse_fi_info(fi)) if fi is not None else None

@@ -6,7 +6,13 @@ from typing import Any, Optional
 
 from fabricbench.benchmarks.model.run import Finding, NcclInfo, Preflight, PreflightHost
 from fabricbench.benchmarks.preflight.gather import host_facts
-from fabricbench.benchmarks.preflight.verdict import expectations, host_findings, judge, transport_findings
+from fabricbench.benchmarks.preflight.verdict import (
+    drift_findings,
+    expectations,
+    host_findings,
+    judge,
+    transport_findings,
+)
 
 
 def preflight(topo: Any, device: str, instance_type: Optional[str], nccl_info: Optional[NcclInfo] = None) -> Preflight:
@@ -33,6 +39,7 @@ def summarise(hosts: list[dict], device: str, instance_type: Optional[str], nnod
         found = host_findings(facts, device, instance_type)
         findings += [Finding(f.level, f"{facts['host']}: {f.message}") for f in found]
         per_host.append(host_record(facts, found))
+    findings += drift_findings(hosts)
     itype = instance_type or (hosts[0]["instance"]["instance_type"] if hosts else None)
     findings += transport_findings(nccl_info or NcclInfo(), expectations(itype), nnodes)
     return Preflight(verdict=judge(findings), findings=findings, hosts=per_host)

@@ -88,7 +88,47 @@ def transport_findings(info: NcclInfo, exp: dict[str, Any], nnodes: Optional[int
     return out
 
 
-HOST_RULES: list[Callable[[dict, dict, str], list[Finding]]] = [_gpu_rule, _nic_rule, _topology_rule]
+def _nic_error_rule(facts: dict, exp: dict, device: str) -> list[Finding]:
+    errs = facts.get("nic_errors") or {}
+    return [Finding(WARNING, f"{nic} error counters non-zero: " + ", ".join(f"{k} {v}" for k, v in sorted(c.items())))
+            for nic, c in sorted(errs.items())]
+
+
+HOST_RULES: list[Callable[[dict, dict, str], list[Finding]]] = [_gpu_rule, _nic_rule, _topology_rule, _nic_error_rule]
+
+# What every host of a job should share: a host that differs from the others is named.
+DRIFT_FACTS: dict[str, Callable[[dict], Any]] = {
+    "GPU model": lambda f: (f.get("gpus") or {}).get("model"),
+    "NVIDIA driver": lambda f: (f.get("gpus") or {}).get("driver"),
+    "CUDA": lambda f: (f.get("gpus") or {}).get("cuda"),
+    "NCCL": lambda f: (f.get("gpus") or {}).get("nccl"),
+    "aws-ofi-nccl": lambda f: f.get("aws_ofi_nccl"),
+    "EFA installer": lambda f: f.get("efa_installer"),
+    "libfabric": lambda f: f.get("libfabric"),
+    "RDMA devices": lambda f: ", ".join(f"{k} {v}" for k, v in sorted((f.get("rdma_counts") or {}).items())) or None,
+}
+
+
+def drift_findings(hosts: list[dict]) -> list[Finding]:
+    """Versions and settings that differ across hosts, each naming the host(s) in the minority."""
+    if len(hosts) < 2:
+        return []
+    facts = dict(DRIFT_FACTS)
+    names = sorted({k for h in hosts for k in (h.get("env") or {})})
+    facts.update({name: (lambda f, n=name: (f.get("env") or {}).get(n)) for name in names})
+    out = []
+    for what, get in facts.items():
+        by_value: dict[Any, list[str]] = {}
+        for h in hosts:
+            by_value.setdefault(get(h), []).append(h["host"])
+        if len(by_value) < 2:
+            continue
+        common = max(by_value.items(), key=lambda kv: (len(kv[1]), str(kv[0])))[0]
+        odd = "; ".join(f"{', '.join(sorted(hs))} {'unset' if v is None else repr(v)}"
+                        for v, hs in sorted(by_value.items(), key=lambda kv: str(kv[0])) if v != common)
+        out.append(Finding(WARNING, f"{what} differs across hosts: {odd} (the others: "
+                                    f"{'unset' if common is None else repr(common)})"))
+    return out
 
 
 def judge(findings: list[Finding]) -> Verdict:

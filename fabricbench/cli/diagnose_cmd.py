@@ -29,7 +29,9 @@ def main(args: Any) -> int:
     verdicts = [v for run_id in runs.records for v in diagnose_run(runs, run_id, **thresholds)["verdicts"]]
     seen = examined(runs)
     if args.format == "json":
-        print(json.dumps({"verdicts": verdicts, "examined": seen}, indent=1))
+        from fabricbench.reports.explain.explain import explain
+
+        print(json.dumps({"verdicts": verdicts, "examined": seen, "explain": explain(runs)}, indent=1))
     else:
         for v in verdicts:
             ev = v["evidence"]

@@ -22,6 +22,7 @@ COMMANDS = {
     "nccl-tests": ("fabricbench.cli.nccltests_cmd", "run an nccl-tests binary and record its results"),
     "preflight": ("fabricbench.cli.preflight_cmd", "check the fabric path on every host (GPUs, EFA/IB, plugin)"),
     "diagnose": ("fabricbench.cli.diagnose_cmd", "name slow links, slow nodes and straggler ranks of a run"),
+    "explain": ("fabricbench.cli.explain_cmd", "is each headline number normal for its hardware, and if not, why"),
     "report": ("fabricbench.cli.report_cmd", "write a self-contained HTML report of runs, by instance family"),
     "gate": ("fabricbench.cli.gate_cmd", "regression gate: candidate vs control arm or baseline; exit 0/1/3/4"),
     "ab": ("fabricbench.cli.ab_cmd", "paired session: control and candidate launches ABBA, gated at each look"),
