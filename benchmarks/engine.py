@@ -41,7 +41,7 @@ from fabricbench.benchmarks.preflight import counters, nccl_debug
 from fabricbench.benchmarks.preflight.run import from_nccl_info, preflight
 from fabricbench.benchmarks.sizes import format_size
 from fabricbench.benchmarks.timing import host_floor_ns
-from fabricbench.benchmarks.watchdog import ProgressBoard, Watchdog
+from fabricbench.benchmarks.watchdog import INIT_DONE, OPENED, OPENING, ProgressBoard, Watchdog
 from fabricbench.collectives import registry
 from fabricbench.collectives.backends import BackendUnavailable, backend_class
 from fabricbench.collectives.data import REDOPS
@@ -149,6 +149,8 @@ class Engine:
     elapsed: float = 0.0
     _last_saved: float = 0.0
     counters_before: dict = field(default_factory=dict)  # this host's NIC counters at the start (local rank 0)
+    board: Optional[ProgressBoard] = None
+    dog: Optional[Watchdog] = None
 
     @property
     def is_root(self) -> bool:
@@ -161,12 +163,16 @@ class Engine:
     # -- setup --------------------------------------------------------------------------------
     def open_backends(self) -> dict[str, Any]:
         backends, error = {}, None
+        if self.board:
+            self.board.arrive(OPENING)
         for name in self.cfg.backends:
             try:
                 backends[name] = backend_class(name)(self.cfg.device, self.topo, self.rdv.store)
             except BackendUnavailable as exc:
                 error = str(exc)
                 break
+        if self.board:
+            self.board.arrive(OPENED)
         errors = self.topo.comm.allgather(error)  # every rank must agree before anyone starts
         first = next((e for e in errors if e), None)
         if first:
@@ -283,8 +289,17 @@ class Engine:
         print(f"fabricbench: interrupted ({name}): {done} size(s) kept in {self.writer.dir}", file=sys.stderr,
               flush=True)
 
-    def on_timeout(self, message: str) -> None:
+    def on_timeout(self, message: str, triage: dict[str, Any]) -> None:
         print(f"fabricbench: {message}", file=sys.stderr, flush=True)
+        for rank, where in triage["last_progress"].items():
+            print(f"fabricbench:   rank {rank} ({self.topo.hosts[int(rank)]}): {where}", file=sys.stderr, flush=True)
+        self.rec.hang = triage
+        if self.writer is None:  # stopped before run.json existed (communicator init): write it now
+            rec = self.rec
+            rec.run_id, rec.started, rec.command = self.run_id, utc_now(), list(self.argv)
+            rec.config = self.cfg.as_dict()
+            rec.nranks, rec.nnodes, rec.hosts = self.topo.size, self.topo.nnodes, self.topo.ranks_per_host()
+            self.writer = RunWriter(self.cfg.out, self.run_id, secret_values(dict(os.environ)))
         self.end(RunStatus.INCOMPLETE, message)
         os._exit(int(RunExit.TIMEOUT))
 
@@ -323,16 +338,37 @@ class Engine:
         LiveLocate(self, case, self.cfg.sweep_sizes()[0]).run()
         self.elapsed = time.monotonic() - started
 
+    def watch(self) -> None:
+        """Every rank registers on the progress board; rank 0 starts the watchdog (when --timeout is set)."""
+        self.board = ProgressBoard(self.rdv.store, self.topo.rank)
+        self.topo.comm.Barrier()
+        if self.is_root and self.cfg.timeout > 0:
+            self.dog = Watchdog(store_client(self.rdv, self.topo.size), self.topo.size, self.cfg.timeout,
+                                self.on_timeout, hosts=list(self.topo.hosts))
+            self.dog.start()
+
+    def open_watched(self) -> dict[str, Any]:
+        """Opening the backends is communicator init: watched like a size point (index 0)."""
+        if self.dog:
+            self.dog.begin(INIT_DONE, f"communicator init (opening {', '.join(self.cfg.backends)})")
+        fault = faults.from_env()
+        if fault and fault.kind == "stall" and fault.at_init(self.topo.rank):
+            faults.stall_forever()
+        backends = self.open_backends()
+        self.board.arrive(INIT_DONE)
+        # Nobody leaves (a refused plan raises on every rank) while a peer still talks to rank 0's store:
+        # rank 0 would sit in MPI_Finalize with its store thread frozen, and the peer wait on it forever.
+        self.topo.comm.Barrier()
+        if self.dog:
+            self.dog.end()  # the record and the plan are not watched: nothing in them waits on a peer
+        return backends
+
     def sweep(self, cases: list[Case]) -> None:
         if self.cfg.pattern == "locate":
             return self.locate(cases[0])
         fault = faults.from_env()
-        board = ProgressBoard(self.rdv.store, self.topo.rank)
+        board, dog = self.board, self.dog
         self.topo.comm.Barrier()
-        dog = None
-        if self.is_root and self.cfg.timeout > 0:
-            dog = Watchdog(store_client(self.rdv, self.topo.size), self.topo.size, self.cfg.timeout, self.on_timeout)
-            dog.start()
         index = 0
         planned, total = self.plan(cases)
         self.say(f"# plan: {len(cases)} case(s) (collective x backend x dtype x op x in-place), {total} points")
@@ -372,7 +408,6 @@ class Engine:
         self.elapsed = time.monotonic() - started
         if dog:
             dog.end()
-            dog.stop()
 
     def run(self) -> RunExit:
         check = preflight(self.topo, self.cfg.device, self.cfg.instance_type)
@@ -390,7 +425,8 @@ class Engine:
                              f"nodes (got {self.topo.nnodes}); --pattern pairwise measures every link of a small "
                              "cluster in N-1 rounds")
         self.nccl_dir = nccl_debug.enable(self.cfg)
-        backends = self.open_backends()
+        self.watch()
+        backends = self.open_watched()
         try:
             cases, notes = plan_cases(self.cfg, backends, self.topo.size)
             check_ranks(self.cfg, self.topo.size, cases)
@@ -414,6 +450,8 @@ class Engine:
         finally:
             for be in backends.values():
                 be.close()
+            if self.dog:
+                self.dog.stop()
         return self.finish()
 
     def fabric_counters(self) -> None:

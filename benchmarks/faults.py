@@ -2,7 +2,8 @@
 
 FABRICBENCH_FAULT="stall:rank=1,collective=all_reduce,size=64K"
 FABRICBENCH_FAULT="corrupt:rank=0,collective=all_gather,size=1K"
-Keys other than the kind are optional filters (rank, collective, size, backend). A stall
+FABRICBENCH_FAULT="stall:rank=1,stage=init"   (while opening the backends: communicator init)
+Keys other than the kind are optional filters (rank, collective, size, backend, stage). A stall
 sleeps before the rank arrives at the point (as a hung or dead peer would look); corrupt
 flips one element of the rank's output after the data-check operation.
 """
@@ -26,9 +27,13 @@ class Fault:
     collective: Optional[str] = None
     size: Optional[int] = None
     backend: Optional[str] = None
+    stage: Optional[str] = None  # None: a size point; "init": while the backends open
+
+    def at_init(self, rank: int) -> bool:
+        return self.stage == "init" and (self.rank is None or self.rank == rank)
 
     def matches(self, rank: int, collective: str, size: int, backend: str) -> bool:
-        return ((self.rank is None or self.rank == rank)
+        return (self.stage is None and (self.rank is None or self.rank == rank)
                 and (self.collective is None or self.collective == collective)
                 and (self.size is None or self.size == size)
                 and (self.backend is None or self.backend == backend))
@@ -46,6 +51,7 @@ def from_env(environ: Optional[dict] = None) -> Optional[Fault]:
         collective=fields.get("collective"),
         size=parse_size(fields["size"]) if "size" in fields else None,
         backend=fields.get("backend"),
+        stage=fields.get("stage"),
     )
 
 

@@ -312,6 +312,9 @@ class RunRecord:
     devices: list[Device] = field(default_factory=list, metadata=doc("a log's device lines"))
     locate: dict[str, Any] = field(default_factory=dict, metadata=doc(
         "--pattern locate: the rounds (groups, busbw, healthy level, decisions) and the verdicts"))
+    hang: dict[str, Any] = field(default_factory=dict, metadata=doc(
+        "on a timeout: the stage it stopped in, what it waited for, the missing ranks and hosts, "
+        "each rank's last progress"))
     fabric_counters: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict, metadata=doc(
         "per host, per RDMA NIC port ('dev:port'): the sysfs counters that grew during the run"))
     outcome: Optional[str] = field(default=None, metadata=doc("nccl-tests driver: ok · wrong_data · timeout ..."))

@@ -48,8 +48,10 @@ def headlines(enriched: pd.DataFrame) -> pd.DataFrame:
 
 
 def explain_run(facts: Facts, rows: pd.DataFrame) -> dict[str, Any]:
-    _, band_rules = load()
-    run_causes = [(cid, ev) for cid, rule in rules.RUN_RULES.items() if (ev := rule(facts, None))]
+    causes, band_rules = load()
+    rank = {cid: i for i, cid in enumerate(causes)}  # configs/explain/rules.yaml lists root causes first
+    run_causes = sorted(((cid, ev) for cid, rule in rules.RUN_RULES.items() if (ev := rule(facts, None))),
+                        key=lambda c: rank[c[0]])
     results, seen = [], dict(run_causes)
     for row in rows.itertuples(index=False):
         peak = row.peak_busbw_gbps
@@ -66,7 +68,8 @@ def explain_run(facts: Facts, rows: pd.DataFrame) -> dict[str, Any]:
                    pct_of_peak=round(100.0 * row.busbw_gbps / peak, 1))
         ctx = {**res, "region_bytes": band_rules.region_bytes}
         if row.busbw_gbps < low:
-            found = [(cid, ev) for cid, rule in rules.RESULT_RULES.items() if (ev := rule(facts, ctx))] + run_causes
+            found = sorted([(cid, ev) for cid, rule in rules.RESULT_RULES.items() if (ev := rule(facts, ctx))],
+                           key=lambda c: rank[c[0]]) + run_causes
             res["verdict"] = "below"
             res["causes"] = [_cause(c, ev) for c, ev in found] or [
                 _unexplained([f"{res['pct_of_peak']} % of peak; no rule matched the facts of this run"])]

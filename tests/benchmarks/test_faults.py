@@ -91,6 +91,34 @@ def test_stalled_rank_is_named_and_completed_sizes_are_kept(tmp_path, backend):
     assert meta["status"] == "incomplete" and "did not arrive: 1" in meta["status_reason"]
     sizes = [json.loads(ln)["size_bytes"] for ln in (run_dir / "samples.jsonl").read_text().splitlines()]
     assert sizes == [512, 1024, 2048]
+    # the triage: the stage, the missing rank with its host, every rank's last progress
+    hang = meta["hang"]
+    host = meta["hosts"] and next(iter(meta["hosts"]))
+    assert messages[0].startswith("fabricbench: timeout in steady state: all_reduce at 4K")
+    assert hang["stage"] == "steady state" and hang["missing_ranks"] == [1] and hang["missing_hosts"] == [host]
+    assert hang["last_progress"]["0"].startswith("at all_reduce at 4K")
+    assert hang["last_progress"]["1"].startswith("at all_reduce at 2K")
+    assert f"rank 1 ({host}): at all_reduce at 2K" in proc.stderr
+
+
+@pytest.mark.parametrize("where, stage, sizes", [
+    ("stage=init", "communicator init", 0),
+    ("collective=all_reduce,size=512", "first collective", 0),
+])
+def test_a_hang_says_in_which_stage_it_stopped(tmp_path, where, stage, sizes):
+    out = tmp_path / "hung"
+    env = base_env(FABRICBENCH_FAULT=f"stall:rank=1,{where}")
+    proc = run_mpi(2, "run", "--collectives", "all_reduce", "--backend", "mpi", "-b", "512", "-e", "2K",
+                   "-n", "3", "-w", "1", "--timeout", "3", "--out", str(out), env=env, timeout=180)
+    assert proc.returncode == 3, proc.stderr
+    assert f"fabricbench: timeout in {stage}: " in proc.stderr and "did not arrive: 1 on " in proc.stderr
+    meta = json.loads((only_run(out) / "run.json").read_text())
+    assert meta["status"] == "incomplete" and meta["hang"]["stage"] == stage and meta["hang"]["missing_ranks"] == [1]
+    assert meta["points_completed"] == sizes and meta["nranks"] == 2
+    if stage == "communicator init":
+        # rank 1 stalled before it began; rank 0 waits inside the backends' first collective with it
+        assert meta["hang"]["last_progress"] == {"0": "opening the backends (communicator init)",
+                                                 "1": "registered, not yet opening the backends (communicator init)"}
 
 
 def test_corrupted_result_is_counted_and_fails_the_run(tmp_path):

@@ -115,3 +115,14 @@ def test_the_report_of_the_real_logs_shows_bands_and_causes(tmp_path, browser):
     assert "487.26\t293.3 – 400.0\tabove\tunexplained: 2 nodes: Tree or NVLSTree can exceed the wire" in text
     # the p4d excerpt of aws-ofi-nccl#64 ('bad performance on two p4 instances') shows no GPUDirect RDMA
     assert "GPUDirect RDMA not used on an instance that supports it (gdr_off" in text
+
+
+def test_a_root_cause_is_named_before_its_consequence(tmp_path, capsys):
+    """No plugin, so sockets (NVIDIA/nccl#959's shape): the missing plugin first, the fallback second."""
+    p = "ip-10-1-2-3:4021:4087 [0] NCCL INFO "
+    lines = [p + "NET/Plugin : No plugin found (libnccl-net.so), using internal implementation",
+             p + "NET/IB : No device found.", p + "NET/Socket : Using [0]ens32:10.1.2.3<0>",
+             p + "Using network Socket", p + "comm 0x55d1 rank 0 nRanks 16 nNodes 2 localRanks 8 localRank 0 MNNVL 0",
+             p + "Channel 00/0 : 0[0] -> 8[0] [send] via NET/Socket/0"]
+    code, found = explain(tmp_path, capsys, inject(tmp_path, lines), "p5.48xlarge")
+    assert [c["cause"] for c in found["causes"]][:2] == ["plugin_missing", "socket_fallback"]
