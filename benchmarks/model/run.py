@@ -203,6 +203,8 @@ class NcclInfo:
     graph_paths: list[str] = field(default_factory=list, metadata=doc(
         "path types of the graph search ('type NVL/PIX'): how far the GPUs are from the NICs"))
     ib_device_count: Optional[int] = field(default=None, metadata=doc("HCAs in 'NET/IB : Using ...'"))
+    gdr_disabled_hcas: list[str] = field(default_factory=list, metadata=doc(
+        "HCAs in 'NET/IB : GPU Direct RDMA Disabled for HCA ...'"))
     unknown: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod

@@ -39,6 +39,7 @@ _PATTERNS = {
     "env_set": re.compile(r"\b((?:NCCL|FI)_[A-Z0-9_]+) set by environment to (\S+)"),
     "graph": re.compile(r"Pattern \d+, crossNic (\d+), nChannels (\d+), bw [\d.]+/[\d.]+, type (\w+)/(\w+)"),
     "nccl_version": re.compile(r"NCCL version (\d+\.\d+\.\d+)"),
+    "gdr_disabled": re.compile(r"GPU Direct RDMA Disabled for HCA \d+ '([^']+)'"),
 }
 
 
@@ -110,6 +111,9 @@ def parse_info(lines: Iterable[str]) -> NcclInfo:
             paths.add(f"{m.group(3)}/{m.group(4)}")
         if m := _PATTERNS["nccl_version"].search(line):
             facts.setdefault("nccl", m.group(1))
+        if m := _PATTERNS["gdr_disabled"].search(line):
+            hcas = facts.setdefault("gdr_disabled_hcas", [])
+            hcas += [] if m.group(1) in hcas else [m.group(1)]
     if transports:
         facts["transports"] = dict(transports)
     if paths:

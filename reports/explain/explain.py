@@ -47,12 +47,22 @@ def headlines(enriched: pd.DataFrame) -> pd.DataFrame:
     return top.loc[top.groupby(["run_id", "collective", "backend"])["busbw_gbps"].idxmax()]
 
 
+def _rank() -> dict[str, int]:
+    return {cid: i for i, cid in enumerate(load()[0])}  # configs/explain/rules.yaml lists root causes first
+
+
+def run_causes(facts: Facts) -> list[tuple[str, list[str]]]:
+    """(cause, evidence) of every run rule that fires, root causes first."""
+    rank = _rank()
+    return sorted(((cid, ev) for cid, rule in rules.RUN_RULES.items() if (ev := rule(facts, None))),
+                  key=lambda c: rank[c[0]])
+
+
 def explain_run(facts: Facts, rows: pd.DataFrame) -> dict[str, Any]:
-    causes, band_rules = load()
-    rank = {cid: i for i, cid in enumerate(causes)}  # configs/explain/rules.yaml lists root causes first
-    run_causes = sorted(((cid, ev) for cid, rule in rules.RUN_RULES.items() if (ev := rule(facts, None))),
-                        key=lambda c: rank[c[0]])
-    results, seen = [], dict(run_causes)
+    _, band_rules = load()
+    rank = _rank()
+    run_causes_ = run_causes(facts)
+    results, seen = [], dict(run_causes_)
     for row in rows.itertuples(index=False):
         peak = row.peak_busbw_gbps
         res: dict[str, Any] = {"collective": row.collective, "backend": row.backend, "size_bytes": int(row.size_bytes),
@@ -69,7 +79,7 @@ def explain_run(facts: Facts, rows: pd.DataFrame) -> dict[str, Any]:
         ctx = {**res, "region_bytes": band_rules.region_bytes}
         if row.busbw_gbps < low:
             found = sorted([(cid, ev) for cid, rule in rules.RESULT_RULES.items() if (ev := rule(facts, ctx))],
-                           key=lambda c: rank[c[0]]) + run_causes
+                           key=lambda c: rank[c[0]]) + run_causes_
             res["verdict"] = "below"
             res["causes"] = [_cause(c, ev) for c, ev in found] or [
                 _unexplained([f"{res['pct_of_peak']} % of peak; no rule matched the facts of this run"])]

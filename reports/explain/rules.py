@@ -82,11 +82,18 @@ def gdr_off(f: Facts, _: Optional[Result]) -> list[str]:
     level = f.env.get("NCCL_NET_GDR_LEVEL", "").upper()
     if level in ("0", "LOC"):
         ev.append(f"NCCL_NET_GDR_LEVEL={f.env['NCCL_NET_GDR_LEVEL']} turns GPUDirect RDMA off")
+    if f.nccl.gdr_disabled_hcas:
+        ev.append(f"'GPU Direct RDMA Disabled for HCA' on {', '.join(f.nccl.gdr_disabled_hcas)}")
+    gdr, no_gdr = f.nccl.net_channels_gdr or 0, f.nccl.net_channels_no_gdr or 0
+    if gdr and no_gdr:  # it works elsewhere in this job: a node or NIC without it (peermem not loaded there)
+        ev.append(f"{no_gdr} of {gdr + no_gdr} network channel connections without /GDRDMA, the others with it")
+    elif no_gdr and f.catalog is None and f.nccl.path == NcclPath.IB:
+        ev.append(f"{no_gdr} InfiniBand channel connection(s), none via /GDRDMA")
     if f.gdr_capable():
         if f.nccl.rings_gdr == 0:
             ev.append("'Connected all rings, use ring PXN .. GDR 0'")
-        if f.nccl.net_channels_no_gdr and not f.nccl.net_channels_gdr:
-            ev.append(f"{f.nccl.net_channels_no_gdr} network channel connection(s), none via /GDRDMA")
+        if no_gdr and not gdr:
+            ev.append(f"{no_gdr} network channel connection(s), none via /GDRDMA")
         if ev:
             ev.append(f"{f.instance_type} supports GPUDirect RDMA")
     return ev

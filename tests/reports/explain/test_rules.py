@@ -138,3 +138,16 @@ def test_the_ib_hca_list_counts():
                                          "NCCL_IB_HCA=mlx5_ib0,mlx5_ib1,mlx5_ib2,mlx5_ib3 limits NCCL to the devices "
                                          "listed"]
     assert rules.fewer_nics(facts(HEALTHY_IB, "Standard_ND96isr_H100_v5", {"NCCL_IB_HCA": "^mlx5_an0"}), None) == []
+
+
+def test_gdr_off_without_a_catalog_row():
+    """On-prem machines have no catalog row: GDR lines of the log itself decide."""
+    disabled = HEALTHY_IB + [P + "NET/IB : GPU Direct RDMA Disabled for HCA 0 'mlx5_ib0'",
+                             P + "NET/IB : GPU Direct RDMA Disabled for HCA 0 'mlx5_ib0'"]
+    f = facts(disabled, None)
+    assert f.nccl.gdr_disabled_hcas == ["mlx5_ib0"]
+    assert rules.gdr_off(f, None) == ["'GPU Direct RDMA Disabled for HCA' on mlx5_ib0"]
+    mixed = HEALTHY_IB + [P + "Channel 01/0 : 9[1b000] -> 1[1b000] [receive] via NET/IB/1"]
+    assert rules.gdr_off(facts(mixed, None), None) == [
+        "1 of 2 network channel connections without /GDRDMA, the others with it"]
+    assert rules.gdr_off(facts(HEALTHY_IB, None), None) == []
