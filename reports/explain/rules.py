@@ -140,9 +140,10 @@ def p2p_shm_disabled(f: Facts, _: Optional[Result]) -> list[str]:
 
 @run_rule("nvls_off")
 def nvls_off(f: Facts, _: Optional[Result]) -> list[str]:
-    if f.catalog is not None and not f.nvswitch():
+    failed = [f"NCCL WARN {w}" for w in _lines(f, "(NVLS) Multicast")]  # NVLS tried and broke: an NVSwitch system
+    if f.catalog is not None and not f.nvswitch() and not failed:
         return []
-    ev = []
+    ev = failed[:2]
     if f.env.get("NCCL_NVLS_ENABLE", "").strip() == "0":
         ev.append("NCCL_NVLS_ENABLE=0")
     if f.nvswitch():
