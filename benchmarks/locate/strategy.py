@@ -457,10 +457,7 @@ class Locator:
     # -- verdicts ---------------------------------------------------------------------------------
     def _evidence(self, nodes: list[int]) -> dict[str, Any]:
         tests = sorted({(rd, lr) for n in nodes for rd, lr in self.history.get(n, [])})
-        slow = [(rd, lr) for rd, lr in tests if lr < -self.rounds[-1].delta] if self.rounds else []
-        return {"tests": len(tests), "slow_tests": len(slow),
-                "median_vs_healthy": round(math.expm1(float(np.median([lr for _, lr in slow]))), 4) if slow else None,
-                "rounds": sorted({rd for rd, _ in slow})}
+        return _summary(tests, self.rounds[-1].delta) if self.rounds else _summary([], 0.0)
 
     def _name_node(self, node: int, votes: int, tests: int, rnd: Round) -> None:
         ev = self._evidence([node])
@@ -472,10 +469,7 @@ class Locator:
         key = (min(a, b), max(a, b))
         # The tests that held both ends: the same (round, value) in both histories (one group each round).
         both = sorted(set(self.history.get(a, [])) & set(self.history.get(b, [])))
-        slow = [lr for _, lr in both if lr < -rnd.delta]
-        ev = {"tests": len(both), "slow_tests": len(slow),
-              "median_vs_healthy": round(math.expm1(float(np.median(slow))), 4) if slow else None,
-              "rounds": sorted({rd for rd, lr in both if lr < -rnd.delta}), "pair": "slow", "ends_alone": "healthy"}
+        ev = {**_summary(both, rnd.delta), "pair": "slow", "ends_alone": "healthy"}
         self.links[key] = Verdict("slow_link", list(key), ev)
         self._clear([a, b])
         rnd.decisions.append(f"link {self.names[key[0]]} - {self.names[key[1]]} named slow; each end alone healthy")
@@ -497,6 +491,14 @@ class Locator:
         if len(nodes) <= 3:
             return ",".join(self.names[i] for i in nodes)
         return f"{len(nodes)} nodes ({self.names[nodes[0]]}...)"
+
+
+def _summary(tests: list[tuple[int, float]], delta: float) -> dict[str, Any]:
+    """A verdict's evidence from the (round, log ratio to healthy) of the tests behind it."""
+    slow = [(rd, lr) for rd, lr in tests if lr < -delta]
+    return {"tests": len(tests), "slow_tests": len(slow),
+            "median_vs_healthy": round(math.expm1(float(np.median([lr for _, lr in slow]))), 4) if slow else None,
+            "rounds": sorted({rd for rd, _ in slow})}
 
 
 # Variance of the median of k standard normal values (Monte Carlo, 400,000 draws each); pi / 2k beyond.

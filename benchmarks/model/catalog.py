@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import difflib
 from functools import lru_cache
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from fabricbench.benchmarks.model.resources import CATALOG
 
@@ -45,6 +45,20 @@ def load_catalog(path: str = str(CATALOG)) -> pd.DataFrame:
 
     df = pd.read_csv(path, na_values=["unsourced"], keep_default_na=False)
     return df.set_index("instance_type", drop=False)
+
+
+def expectations(instance_type: Optional[str]) -> dict[str, Any]:
+    """What a catalogued instance type should show (GPUs, fabric, NIC count, GPUDirect RDMA, NVLink);
+    {} for a type the catalog lacks. Preflight's host rules and explain's rules both judge against it."""
+    row = catalog_row(instance_type) if instance_type else None
+    if row is None:
+        return {}
+    network = row["internode_network"]
+    nics = row["internode_nic_count"]
+    return {"instance_type": instance_type, "gpus": int(float(row["accelerator_count"])),
+            "efa": "EFA" in network, "ib": "InfiniBand" in network,
+            "nics": int(float(nics)) if nics else None, "gdr": str(row["gpudirect_rdma"]).startswith("yes"),
+            "nvlink": "NVLink" in str(row["intra_node_fabric"])}
 
 
 def family_of(instance_type: Optional[str]) -> str:

@@ -9,23 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Optional
 
-from fabricbench.benchmarks.model.catalog import catalog_row
+from fabricbench.benchmarks.model.catalog import expectations
 from fabricbench.benchmarks.model.enums import NcclPath, Verdict
 from fabricbench.benchmarks.model.run import Finding, NcclInfo
 
+__all__ = ["expectations", "drift_findings", "host_findings", "judge", "transport_findings"]
+
 OK, WARNING, INVALID = Verdict.OK, Verdict.WARNING, Verdict.INVALID
-
-
-def expectations(instance_type: Optional[str]) -> dict[str, Any]:
-    row = catalog_row(instance_type) if instance_type else None
-    if row is None:
-        return {}
-    network = row["internode_network"]
-    nics = row["internode_nic_count"]
-    return {"instance_type": instance_type, "gpus": int(float(row["accelerator_count"])),
-            "efa": "EFA" in network, "ib": "InfiniBand" in network,
-            "nics": int(float(nics)) if nics else None, "gdr": str(row["gpudirect_rdma"]).startswith("yes"),
-            "nvlink": "NVLink" in str(row["intra_node_fabric"])}
 
 
 def _gpu_rule(facts: dict, exp: dict, device: str) -> list[Finding]:

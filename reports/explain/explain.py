@@ -109,9 +109,10 @@ def explain(runs: Runs, enriched: Optional[pd.DataFrame] = None) -> dict[str, An
     """Every run: {"runs": [{"run_id", "instance_type", "results", "causes"}], "causes": [...distinct...]}."""
     enriched = enrich(runs.summary, runs.runs) if enriched is None else enriched
     tops = headlines(enriched)
+    by_run = dict(iter(tops.groupby("run_id", observed=True))) if not tops.empty else {}
     out, union = [], {}
     for run_id, rec in runs.records.items():
-        rows = tops[tops["run_id"] == run_id] if not tops.empty else tops
+        rows = by_run.get(run_id, tops.iloc[0:0])
         one = explain_run(gather(rec), rows)
         out.append({"run_id": run_id, "instance_type": rec.instance.instance_type, **one})
         for c in one["causes"]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from fabricbench.benchmarks.model.catalog import catalog_row
+from fabricbench.benchmarks.model.catalog import catalog_row, expectations
 from fabricbench.benchmarks.model.run import NcclInfo, RunRecord
 
 
@@ -26,11 +26,10 @@ class Facts:
         return bool(self.nnodes and self.nnodes > 1) or bool(self.nccl.nnodes and self.nccl.nnodes > 1)
 
     def expected_nics(self) -> Optional[int]:
-        value = (self.catalog or {}).get("internode_nic_count", "")
-        return int(float(value)) if value else None
+        return expectations(self.instance_type).get("nics")
 
     def gdr_capable(self) -> bool:
-        return (self.catalog or {}).get("gpudirect_rdma", "").strip().lower() == "yes"
+        return bool(expectations(self.instance_type).get("gdr"))
 
     def nvswitch(self) -> bool:
         """An NVSwitch system of Hopper or later: where NVLS exists."""
