@@ -205,6 +205,10 @@ class NcclInfo:
     ib_device_count: Optional[int] = field(default=None, metadata=doc("HCAs in 'NET/IB : Using ...'"))
     gdr_disabled_hcas: list[str] = field(default_factory=list, metadata=doc(
         "HCAs in 'NET/IB : GPU Direct RDMA Disabled for HCA ...'"))
+    gdr_far: list[str] = field(default_factory=list, metadata=doc(
+        "'GPU Direct RDMA Disabled for GPU x / HCA y (distance d > l)': NIC further from the GPU than the GDR level"))
+    topo_file: Optional[str] = field(default=None, metadata=doc(
+        "the topology file the net plugin set ('Setting NCCL_TOPO_FILE environment variable to ...')"))
     unknown: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod

@@ -40,6 +40,10 @@ _PATTERNS = {
     "graph": re.compile(r"Pattern \d+, crossNic (\d+), nChannels (\d+), bw [\d.]+/[\d.]+, type (\w+)/(\w+)"),
     "nccl_version": re.compile(r"NCCL version (\d+\.\d+\.\d+)"),
     "gdr_disabled": re.compile(r"GPU Direct RDMA Disabled for HCA \d+ '([^']+)'"),
+    "gdr_far": re.compile(r"GPU Direct RDMA Disabled for GPU (\w+) / HCA (\d+) \(distance (\d+) > (\d+)\)"),
+    "topo_file": re.compile(r"Setting NCCL_TOPO_FILE environment variable to (\S+)"),
+    "warn_source": re.compile(r"(\S+\.(?:cc|cu|c|cpp|h):\d+)\s*$"),
+    "libfabric_warn": re.compile(r"libfabric:\d+:\d+::(\S+)<warn>\s*(.*)$"),
 }
 
 
@@ -57,11 +61,17 @@ def parse_info(lines: Iterable[str]) -> NcclInfo:
     algos: Counter = Counter()
     paths: set[str] = set()
     for line in lines:
+        if m := _PATTERNS["libfabric_warn"].search(line):  # aws-ofi-nccl's EFA failures often show only here
+            facts["lines"] += 1
+            facts.setdefault("warnings", []).append(f"libfabric {m.group(1)} {m.group(2).strip()}"[:200])
+            continue
         if "NCCL INFO" not in line and "NCCL WARN" not in line:
             continue
         facts["lines"] += 1
         if "NCCL WARN" in line:
-            facts.setdefault("warnings", []).append(line.split("NCCL WARN", 1)[1].strip()[:200])
+            before, after = line.split("NCCL WARN", 1)
+            where = m.group(1) + " " if (m := _PATTERNS["warn_source"].search(before)) else ""
+            facts.setdefault("warnings", []).append((where + after.strip())[:200])  # 'transport/nvls.cc:165 Cuda ...'
             continue
         if m := _PATTERNS["network"].search(line):
             facts["network"] = m.group(1)
@@ -111,6 +121,12 @@ def parse_info(lines: Iterable[str]) -> NcclInfo:
             paths.add(f"{m.group(3)}/{m.group(4)}")
         if m := _PATTERNS["nccl_version"].search(line):
             facts.setdefault("nccl", m.group(1))
+        if m := _PATTERNS["gdr_far"].search(line):
+            far = facts.setdefault("gdr_far", [])
+            one = f"GPU {m.group(1)} / HCA {m.group(2)} (distance {m.group(3)} > {m.group(4)})"
+            far += [] if one in far else [one]
+        if m := _PATTERNS["topo_file"].search(line):
+            facts["topo_file"] = m.group(1)
         if m := _PATTERNS["gdr_disabled"].search(line):
             hcas = facts.setdefault("gdr_disabled_hcas", [])
             hcas += [] if m.group(1) in hcas else [m.group(1)]

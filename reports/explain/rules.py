@@ -53,6 +53,8 @@ def socket_fallback(f: Facts, _: Optional[Result]) -> list[str]:
     if f.nccl.path != NcclPath.SOCKET and not sockets:
         return []
     ev = []
+    if _on(f.env.get("NCCL_IB_DISABLE")):
+        ev.append(f"NCCL_IB_DISABLE={f.env['NCCL_IB_DISABLE']} turns InfiniBand/RoCE off")
     if f.nccl.network and "socket" in f.nccl.network.lower():
         ev.append(f"NCCL chose 'Using network {f.nccl.network}'")
     if sockets:
@@ -85,7 +87,9 @@ def gdr_off(f: Facts, _: Optional[Result]) -> list[str]:
     if f.nccl.gdr_disabled_hcas:
         ev.append(f"'GPU Direct RDMA Disabled for HCA' on {', '.join(f.nccl.gdr_disabled_hcas)}")
     gdr, no_gdr = f.nccl.net_channels_gdr or 0, f.nccl.net_channels_no_gdr or 0
-    if gdr and no_gdr:  # it works elsewhere in this job: a node or NIC without it (peermem not loaded there)
+    if f.nccl.gdr_far:
+        pass  # NCCL left GDR off for distance: the topology is the cause (topology_far), not a missing module
+    elif gdr and no_gdr:  # it works elsewhere in this job: a node or NIC without it (peermem not loaded there)
         ev.append(f"{no_gdr} of {gdr + no_gdr} network channel connections without /GDRDMA, the others with it")
     elif no_gdr and f.catalog is None and f.nccl.path == NcclPath.IB:
         ev.append(f"{no_gdr} InfiniBand channel connection(s), none via /GDRDMA")
@@ -118,7 +122,10 @@ def fewer_nics(f: Facts, _: Optional[Result]) -> list[str]:
 
 @run_rule("efa_too_old")
 def efa_too_old(f: Facts, _: Optional[Result]) -> list[str]:
-    ev = [f"NCCL WARN {w}" for w in _lines(f, "Unable to register memory")]
+    ev = [f"NCCL WARN {w}" for w in _lines(f, "Unable to register memory", "unable to set memops")][:3]
+    if f.nccl.topo_file and "aws-ofi-nccl" in f.nccl.topo_file and (bad := _lines(f, "graph/xml", "graph/topo")):
+        ev.append(f"the plugin's static topology file {f.nccl.topo_file} does not load ('{bad[0]}'): "
+                  "aws-ofi-nccl 1.11 and newer generate it for the devices NCCL sees")
     lf, ofi, nccl = _version(f.nccl.libfabric), _version(f.nccl.aws_ofi_nccl), _version(f.nccl.nccl)
     if lf and lf < (1, 18) and ofi >= (1, 7):
         ev.append(f"libfabric {f.nccl.libfabric} with aws-ofi-nccl {f.nccl.aws_ofi_nccl} (1.18 or newer expected)")
@@ -140,7 +147,8 @@ def p2p_shm_disabled(f: Facts, _: Optional[Result]) -> list[str]:
 
 @run_rule("nvls_off")
 def nvls_off(f: Facts, _: Optional[Result]) -> list[str]:
-    failed = [f"NCCL WARN {w}" for w in _lines(f, "(NVLS) Multicast")]  # NVLS tried and broke: an NVSwitch system
+    failed = [f"NCCL WARN {w}" for w in f.warnings  # NVLS tried and broke: an NVSwitch system
+              if "(NVLS) Multicast" in w or ("nvls.cc" in w and "Cuda failure" in w)]
     if f.catalog is not None and not f.nvswitch() and not failed:
         return []
     ev = failed[:2]
@@ -180,9 +188,12 @@ def few_channels(f: Facts, _: Optional[Result]) -> list[str]:
 @run_rule("topology_far")
 def topology_far(f: Facts, _: Optional[Result]) -> list[str]:
     far = [p for p in f.nccl.graph_paths if p.split("/")[-1] in ("SYS", "PHB")]
-    if not far or not f.inter_node:
-        return []
-    return [f"graph search path type {', '.join(far)}: the GPU-NIC path crosses the CPU"]
+    ev = [f"graph search path type {', '.join(far)}: the GPU-NIC path crosses the CPU"] if far and f.inter_node else []
+    if f.nccl.gdr_far and "NCCL_NET_GDR_LEVEL" not in f.env:  # the default level allows PCI switches only
+        ev.append(f"'GPU Direct RDMA Disabled for {f.nccl.gdr_far[0]}'"
+                  + (f" and {len(f.nccl.gdr_far) - 1} more" if len(f.nccl.gdr_far) > 1 else "")
+                  + ": the NIC is not on the GPU's PCI switch, so traffic goes through the CPU")
+    return ev
 
 
 @run_rule("resource_limits")
@@ -206,9 +217,13 @@ def nic_unused(f: Facts, _: Optional[Result]) -> list[str]:
 
 @run_rule("nic_errors")
 def nic_errors(f: Facts, _: Optional[Result]) -> list[str]:
-    return [f"{h}: {nic}: " + ", ".join(f"{k} +{v}" for k, v in sorted(errs.items()))
+    grew = [f"{h}: {nic}: " + ", ".join(f"{k} +{v}" for k, v in sorted(errs.items()))
             for h, nics in sorted(f.counters.items()) for nic, c in sorted(nics.items())
             if (errs := counters.errors(c))]
+    events = _lines(f, "Got async event")  # the verbs driver told NCCL: port error, link down (a flapping link)
+    if events:
+        grew.append(f"NCCL WARN {events[0]}" + (f" ({len(events)} times)" if len(events) > 1 else ""))
+    return grew
 
 
 @result_rule("latency_bound")

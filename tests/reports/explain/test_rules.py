@@ -151,3 +151,60 @@ def test_gdr_off_without_a_catalog_row():
     assert rules.gdr_off(facts(mixed, None), None) == [
         "1 of 2 network channel connections without /GDRDMA, the others with it"]
     assert rules.gdr_off(facts(HEALTHY_IB, None), None) == []
+
+
+def test_a_nic_beyond_the_gpus_pci_switch_is_topology_not_a_missing_module():
+    """NVIDIA/nccl#1151's line: GDR is off because of the distance, so the topology is the cause."""
+    far = HEALTHY_IB + [P + "GPU Direct RDMA Disabled for GPU b1000 / HCA 0 (distance 7 > 4)",
+                        P + "Channel 01/0 : 9[b1000] -> 1[b1000] [receive] via NET/IB/1"]
+    f = facts(far, None)
+    assert f.nccl.gdr_far == ["GPU b1000 / HCA 0 (distance 7 > 4)"]
+    assert fired(f)[:1] == ["topology_far"] and "not on the GPU's PCI switch" in rules.topology_far(f, None)[0]
+    # the user set the level: their choice, not the machine's shape
+    assert rules.topology_far(facts(far, None, {"NCCL_NET_GDR_LEVEL": "PIX"}), None) == []
+
+
+def test_warnings_keep_where_nccl_raised_them_and_libfabric_warnings_count():
+    info = parse_info(["h:1:2 [0] transport/nvls.cc:165 NCCL WARN Cuda failure 'invalid argument'",
+                       "libfabric:51873:1718011342::efa:mr:efa_mr_hmem_setup():254<warn> unable to set memops for "
+                       "cuda ptr", "libfabric:51873:1718011342::core:core:ofi_init():1 <info> not a warning"])
+    assert info.warnings == ["transport/nvls.cc:165 Cuda failure 'invalid argument'",
+                             "libfabric efa:mr:efa_mr_hmem_setup():254 unable to set memops for cuda ptr"]
+    assert info.lines == 2
+
+
+@pytest.mark.parametrize("cause, added, itype", [
+    ("nvls_off", [W.replace("NCCL WARN", "transport/nvls.cc:244 NCCL WARN") + "Cuda failure 1 'invalid argument'"],
+     None),
+    ("efa_too_old", ["libfabric:51873:1718011342::efa:mr:efa_mr_hmem_setup():254<warn> unable to set memops for "
+                     "cuda ptr"], "p5.48xlarge"),
+    ("efa_too_old", [P + "NET/OFI Running on p5.48xlarge platform, Setting NCCL_TOPO_FILE environment variable to "
+                         "/opt/amazon/efa/share/aws-ofi-nccl/xml/p5.48xl-topo.xml",
+                     W.replace("NCCL WARN", "graph/xml.h:101 NCCL WARN") + "Attribute arch of node cpu not found"],
+     "p5.48xlarge"),
+    ("nic_errors", [W + "NET/IB : Got async event : port error"] * 3, "Standard_ND96isr_H100_v5"),
+    ("socket_fallback", [P + "NCCL_IB_DISABLE set by environment to 1.", P + "NET/Socket : Using [0]eno1:10.5.0.1<0>",
+                         P + "Using network Socket"], None),
+])
+def test_each_cause_read_from_the_log_lines_of_its_public_cases(cause, added, itype):
+    base = HEALTHY_EFA if itype == "p5.48xlarge" else HEALTHY_IB
+    base = [x for x in base if "Using network" not in x] if cause == "socket_fallback" else base
+    f = facts(base + added, itype)
+    assert fired(f)[:1] == [cause], fired(f)
+
+
+def test_the_plugins_topology_file_alone_is_no_cause():
+    """Negative control for aws-ofi-nccl#785: setting the file is normal; only its failure to load is a cause."""
+    line = (P + "NET/OFI Running on p5.48xlarge platform, Setting NCCL_TOPO_FILE environment variable to "
+            "/opt/amazon/efa/share/aws-ofi-nccl/xml/p5.48xl-topo.xml")
+    f = facts(HEALTHY_EFA + [line], "p5.48xlarge")
+    assert f.nccl.topo_file.endswith("p5.48xl-topo.xml") and fired(f) == []
+
+
+def test_a_failure_that_stops_nccl_comes_before_a_setting_that_slows_it():
+    """nccl-tests#206: SHM disabled on purpose to test IB on one node; the memlock limit is what failed."""
+    f = facts(HEALTHY_IB + [P + "NCCL_SHM_DISABLE set by environment to 1.",
+                            W + "Call to ibv_reg_mr_iova2 failed with error Cannot allocate memory"], None, nnodes=1)
+    from fabricbench.reports.explain.explain import run_causes
+
+    assert [c for c, _ in run_causes(f)][:2] == ["resource_limits", "p2p_shm_disabled"]  # configs/explain order
