@@ -13,6 +13,9 @@ from fabricbench.benchmarks.model.exitcodes import ExplainExit
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("runs", nargs="+", help="run directories (from run, nccl-tests or ingest)")
     p.add_argument("--format", choices=("table", "json"), default="table", help="output format")
+    p.add_argument("--baseline", nargs="+", metavar="RUN", default=None,
+                   help="healthy runs of the same hardware and shape: their headline less 5%% is the low edge of the "
+                        "band (default: the catalog's peak and the published references)")
 
 
 def main(args: Any) -> int:
@@ -22,7 +25,12 @@ def main(args: Any) -> int:
     runs = load_runs(args.runs)
     if not runs.records:
         raise UsageError(f"no runs found in {' '.join(args.runs)} (each run directory needs a run.json)")
-    found = explain(runs)
+    baseline = None
+    if args.baseline:
+        baseline = load_runs(args.baseline)
+        if not baseline.records:
+            raise UsageError(f"--baseline: no runs found in {' '.join(args.baseline)} (each needs a run.json)")
+    found = explain(runs, baseline=baseline)
     if args.format == "json":
         print(json.dumps(found, indent=1))
     else:
@@ -37,7 +45,8 @@ def render(found: dict[str, Any]) -> str:
     for run in found["runs"]:
         lines.append(f"{run['run_id']} ({run['instance_type']})")
         for r in run["results"]:
-            band = f"band {r['band'][0]:.4g}-{r['band'][1]:.4g}" if r["band"] else "no band"
+            band = ("no band" if not r["band"] else f"band {r['band'][0]:.4g}-{r['band'][1]:.4g}"
+                    if r["band"][1] is not None else f"band from {r['band'][0]:.4g}")
             lines.append(f"  {r['collective']} {r['backend']} at {r['size_bytes']} B: {r['busbw_gbps']:.4g} GB/s, "
                          f"{band}: {r['verdict']}")
         for c in run["causes"]:

@@ -57,9 +57,16 @@ def load() -> tuple[dict[str, Cause], BandRules]:
 
 
 def band(instance_type: Optional[str], collective: str, nnodes: Optional[int],
-         peak: float) -> tuple[float, float, str]:
-    """(low, high, source) of the expected busbw of a large message."""
+         peak: float, baseline: Optional[tuple[float, str]] = None) -> tuple[float, float, str]:
+    """(low, high, source) of the expected busbw of a large message.
+
+    A baseline the user points to (`explain --baseline`: their own healthy runs of the same shape)
+    is the most specific reference there is, so its headline less the margin is the low edge.
+    """
     _, rules = load()
+    if baseline is not None:
+        measured, where = baseline
+        return measured * (1 - rules.margin), peak, f"{measured:.4g} GB/s less {rules.margin:.0%}: baseline {where}"
     low, source = rules.low_fraction * peak, rules.basis
     refs = [r for r in rules.family if (r.instance_type, r.collective, r.nodes) == (instance_type, collective, nnodes)]
     floors = [r for r in refs if r.floor is not None]

@@ -126,3 +126,52 @@ def test_a_root_cause_is_named_before_its_consequence(tmp_path, capsys):
              p + "Channel 00/0 : 0[0] -> 8[0] [send] via NET/Socket/0"]
     code, found = explain(tmp_path, capsys, inject(tmp_path, lines), "p5.48xlarge")
     assert [c["cause"] for c in found["causes"]][:2] == ["plugin_missing", "socket_fallback"]
+
+
+A3MEGA_GKE = LOGS / "all_gather__gcp-a3mega-h100-tcpxo-2node-gke__cluster-toolkit.txt"  # 188.9 GB/s at 8 GiB
+A3HIGH = LOGS / "all_gather__gcp-a3high-h100-tcpx-2node__dstack-docs.txt"
+
+
+def ingest(tmp_path, log, name, itype=None, nodes=2):
+    out = tmp_path / name
+    args = ["ingest", str(log), "--out", str(out), "--nodes", str(nodes)]
+    assert fabricbench(args + (["--instance-type", itype] if itype else [])) == 0
+    return out
+
+
+def test_a_baseline_the_user_points_to_sets_the_low_edge(tmp_path, capsys):
+    base = ingest(tmp_path, A3MEGA, "base", "a3-megagpu-8g")
+    run = ingest(tmp_path, A3MEGA_GKE, "run", "a3-megagpu-8g")
+    capsys.readouterr()
+    assert fabricbench(["explain", str(run), "--baseline", str(base), "--format", "json"]) == 0
+    result = json.loads(capsys.readouterr().out)["runs"][0]["results"][0]
+    assert result["verdict"] == "within" and result["band"] == [pytest.approx(188.59 * 0.95, abs=0.01), 200.0]
+    assert "baseline" in result["band_source"] and "188.6 GB/s" in result["band_source"]
+
+
+def test_a_run_below_its_baseline_is_flagged_and_never_silent(tmp_path, capsys):
+    """The a3-high log read as if it came from the a3-mega cluster: a real run at a quarter of the baseline.
+    The catalog band alone would call it below too; the baseline says by how much against the user's own."""
+    base = ingest(tmp_path, A3MEGA, "base", "a3-megagpu-8g")
+    run = ingest(tmp_path, A3HIGH, "run", "a3-megagpu-8g")
+    capsys.readouterr()
+    assert fabricbench(["explain", str(run), "--baseline", str(base), "--format", "json"]) == 1
+    result = json.loads(capsys.readouterr().out)["runs"][0]["results"][0]
+    assert result["verdict"] == "below" and "baseline" in result["band_source"]
+    assert result["causes"][0]["cause"] == "unexplained" and "% of peak" in result["causes"][0]["evidence"][0]
+
+
+def test_a_baseline_gives_a_band_where_the_catalog_knows_no_peak(tmp_path, capsys):
+    base = ingest(tmp_path, SENDRECV, "base")
+    capsys.readouterr()
+    assert fabricbench(["explain", str(base), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["runs"][0]["results"][0]["verdict"] == "unknown"
+    assert fabricbench(["explain", str(base), "--baseline", str(base), "--format", "json"]) == 0
+    result = json.loads(capsys.readouterr().out)["runs"][0]["results"][0]
+    assert result["verdict"] == "within" and result["band"][1] is None and "no peak" in result["band_source"]
+    assert fabricbench(["explain", str(base), "--baseline", str(base)]) == 0
+    assert "band from" in capsys.readouterr().out
+    (tmp_path / "empty").mkdir()
+    bad = subprocess.run([sys.executable, str(ROOT / "run_bench.py"), "explain", str(base), "--baseline",
+                          str(tmp_path / "empty")], capture_output=True, text=True)
+    assert bad.returncode == 2 and "--baseline: no runs found" in bad.stderr and "Traceback" not in bad.stderr
