@@ -25,7 +25,8 @@ def _num(x: float, width: int) -> str:
 def case_banner(meta: Mapping[str, Any]) -> str:
     return (f"# {meta['collective']}  backend {meta['backend']} ({meta['transport']} on {meta['device']})"
             f"  {meta['dtype']}  {'in-place' if meta['inplace'] else 'out-of-place'}"
-            f"  timing {meta['timing']}/{meta['timer']}  {meta['nranks']} ranks on {meta['nnodes']} node(s)")
+            f"  timing {meta['timing']}/{meta['timer']}  {meta['nranks'] or 'unknown'} ranks on "
+            f"{meta['nnodes'] or 'unknown'} node(s)")  # 0 = unknown (a log that names none): never shown as 0
 
 
 def pairs_label(pairs: Any, round_index: Any = None, hosts: Optional[Mapping[int, str]] = None,

@@ -30,6 +30,7 @@ SPEC = register(
         description="size = n x per-rank chunk (the whole output), count = per-rank elements",
         nccl_tests_programs=("all_gather_perf",),
         tool_names=("AllGather", "Allgather", "osu_allgather", "MPI_Allgather"),
+        mpi_size_per_rank=True,
         name_hints=(r"all_?gather",),
     )
 )

@@ -33,6 +33,7 @@ SPEC = register(
         description="size = n x per-peer chunk (a rank's whole send buffer), count = per-peer elements",
         nccl_tests_programs=("alltoall_perf",),
         tool_names=("AllToAll", "Alltoall", "osu_alltoall", "MPI_Alltoall"),
+        mpi_size_per_rank=True,
         name_hints=(r"all_?to_?all",),
         peak_scope="gpu",
     )

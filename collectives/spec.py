@@ -91,6 +91,8 @@ class CollectiveSpec:
     metric: str = "bandwidth"  # the headline metric: "bandwidth" (higher is better) or "latency" (lower is)
     peak_scope: str = "node"  # across nodes, bound by a node's NICs ("node") or one GPU's share ("gpu")
     directions: float = 1.0  # link directions its busbw spans (2 for bidirectional bandwidth)
+    # MPI benchmarks (OSU, IMB) print one rank's message for it, where nccl-tests prints the whole buffer
+    mpi_size_per_rank: bool = False
 
     def participates(self, ctx: Context) -> bool:
         """Whether this rank takes part (only the pair does for point-to-point specs)."""

@@ -83,7 +83,7 @@ def family_sections(enriched: pd.DataFrame, runs: pd.DataFrame, warns: pd.DataFr
         for (coll, nnodes), g in fam.groupby(["collective", "nnodes"], sort=True):
             peaks = g["peak_busbw_gbps"].dropna().unique()
             peak = float(peaks[0]) if len(peaks) == 1 else None
-            title = f"{coll}, {family}, {int(nnodes)} node(s)"
+            title = f"{coll}, {family}, {int(nnodes) or 'unknown'} node(s)"  # 0 = a log that names no nodes
             plots.append({"collective": coll, "nnodes": int(nnodes), "peak": peak,
                           "peak_basis": g["peak_basis"].iloc[0], "busbw": figures.busbw_figure(g, title, peak),
                           "latency": figures.latency_figure(g, title),

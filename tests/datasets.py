@@ -11,4 +11,5 @@ DATA = Path(__file__).resolve().parent / "data"
 LOGS = DATA / "nccl-tests-logs"  # real nccl-tests/rccl-tests logs posted publicly (INDEX.md)
 H200 = DATA / "nccl-tests-h200-1gpu"  # real nccl-tests output of every format from one H200 (README.md)
 CATALOG_SOURCE = DATA / "instances-source.csv"  # the sourced instance catalog configs/instances.csv follows
+OTHER = DATA / "other-logs"  # rccl-tests, old nccl-tests, OSU and IMB outputs, published or recorded (INDEX.md)
 LEGACY = DATA / "legacy-results"  # results folders written by main before the typed model (README.md)

@@ -39,7 +39,8 @@ def _schema() -> Any:
 
 def derived(meta: dict[str, Any], matrix: np.ndarray) -> dict[str, Any]:
     """What a loader needs of a point besides its fields: its summary row and per-rank medians."""
-    row = summary_row(meta, per_iteration(matrix), float(meta.get("busbw_factor", 0.0)))
+    factor = meta.get("busbw_factor", 0.0)
+    row = summary_row(meta, per_iteration(matrix), float("nan") if factor is None else float(factor))  # null: unknown
     row["rank_median_us"] = np.median(matrix, axis=1).tolist()
     return row
 

@@ -72,6 +72,8 @@ class TimingMode(StrEnum):
     NCCL_TESTS = "nccl-tests"  # an nccl-tests row: the mean of its timed iterations
     NCCL_TESTS_GRAPH = "nccl-tests-graph"  # an nccl-tests row with -G (CUDA graph launches)
     CPUTIME = "cputime"  # nccl-tests -C 1: CPU launch time, not a latency
+    OSU = "osu"  # an OSU Micro-Benchmarks row: the mean over its iterations, averaged over ranks
+    IMB = "imb"  # an Intel MPI Benchmarks row: per-rank mean over repetitions, the slowest rank (t_max)
 
 
 class LogClass(StrEnum):

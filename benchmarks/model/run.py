@@ -51,6 +51,9 @@ class Versions:
     nccl_tests_git: Optional[str] = None
     aws_ofi_nccl: Optional[str] = None
     libfabric: Optional[str] = None
+    rccl: Optional[str] = field(default=None, metadata=doc("'RCCL version : ...' of an rccl-tests log"))
+    hip: Optional[str] = None
+    rocm: Optional[str] = None
     unknown: dict[str, Any] = field(default_factory=dict, repr=False)
 
 

@@ -27,8 +27,11 @@ SUMMARY_COLUMNS = [
 EXTRA_COLUMNS = [
     "trusted", "root", "transport", "timing", "timer", "ops_per_sample", "busbw_factor", "time_us_mean_ranks",
     "skew_us_median", "slowest_rank", "slowest_rank_share", "ci_method", "valid", "source", "run_id",
-    "pattern",
+    "pattern", "algo", "proto", "nchannels", "statistic",
 ]
+# Optional columns a source prints per row (rccl-tests: algo proto nchannels; OSU/IMB: which statistic
+# the time is); empty where the source has none.
+ROW_FACTS = ("algo", "proto", "nchannels", "statistic")
 ALL_COLUMNS = SUMMARY_COLUMNS + EXTRA_COLUMNS
 FLOAT_COLUMNS = ["time_us_median", "time_us_p99", "time_us_ci_low", "time_us_ci_high", "time_us_min", "time_us_max",
                  "algbw_gbps", "busbw_gbps", "busbw_factor", "time_us_mean_ranks", "skew_us_median",
@@ -108,6 +111,10 @@ def summary_row(meta: Mapping[str, Any], it: Mapping[str, np.ndarray], busbw_fac
     for key in EXTRA_COLUMNS:
         if key not in row and key in meta:
             row[key] = meta[key]
+    extra = meta.get("extra") or {}
+    for key in ROW_FACTS:
+        if extra.get(key) is not None:
+            row[key] = extra[key]
     return row
 
 

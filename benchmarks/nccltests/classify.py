@@ -100,6 +100,10 @@ def check_consistency(log: ParsedLog, spec: Optional[CollectiveSpec]) -> list[st
                 break
         if len(problems) >= 3:
             break
+    if log.footer_avg_busbw is not None and log.time_kind == "time":
+        top = max((h.busbw for r in log.rows for h in (r.out_of_place, r.in_place) if h), default=None)
+        if top is not None and log.footer_avg_busbw > top + 0.0051:  # the average of the rows cannot exceed them
+            problems.append(f"Avg bus bandwidth {log.footer_avg_busbw:g} is above every row's busbw (max {top:g})")
     derived, exact, ratio_problems = derive_nranks(log.rows, spec)
     problems += ratio_problems
     log.nranks_derived = derived
@@ -112,6 +116,48 @@ def check_consistency(log: ParsedLog, spec: Optional[CollectiveSpec]) -> list[st
                 problems.append(f"line {row.line}: busbw {h.busbw:g} != algbw {h.algbw:g} for a factor-1 collective")
                 break
     return problems
+
+
+LEGACY_GATHER = ("all_gather", "reduce_scatter")
+
+
+def legacy_gather_ranks(log: ParsedLog, spec: Optional[CollectiveSpec]) -> Optional[int]:
+    """nccl-tests before June 2020 (nccl-tests#45, fixed in ec1b5e2) printed all_gather and
+    reduce_scatter with algbw = busbw = (n-1)/n x size/t. Such a log is recognised by its numbers, not
+    guessed: algbw equals busbw on every row big enough to tell, size/(count x element) is one integer
+    n > 1 on every row, and algbw is size/t x (n-1)/n within what the printed digits allow. Returns n."""
+    if spec is None or spec.name not in LEGACY_GATHER or not log.rows:
+        return None
+    from fabricbench.collectives.dtypes import get_dtype
+
+    ns, checked = set(), 0
+    for row in log.rows:
+        try:
+            elt = get_dtype(row.type).size
+        except KeyError:
+            return None
+        if row.count <= 0 or row.size % (row.count * elt):
+            return None
+        ns.add(row.size // (row.count * elt))
+        for h in (row.out_of_place, row.in_place):
+            if h is None or h.algbw < 1.0 or h.time_us <= 0:
+                continue
+            _, bw_half = precision(h)
+            if abs(h.algbw - h.busbw) > 2 * bw_half:
+                return None
+            checked += 1
+    if len(ns) != 1 or checked == 0:
+        return None
+    n = ns.pop()
+    if n < 2:
+        return None
+    for row in log.rows:
+        for h in (row.out_of_place, row.in_place):
+            if h is not None and h.algbw >= 1.0 and h.time_us > 0:
+                expected = row.size / (h.time_us * log.time_unit_us * 1e3) * (n - 1) / n
+                if abs(expected - h.algbw) > 0.02 * h.algbw + precision(h)[1]:
+                    return None
+    return n
 
 
 def classify(log: ParsedLog, collective: Optional[str] = None) -> ParsedLog:
@@ -131,7 +177,14 @@ def classify(log: ParsedLog, collective: Optional[str] = None) -> ParsedLog:
         what = f"{len(wrong)} row half(s) with #wrong > 0" if wrong else "footer says FAILED"
         reasons.setdefault(model.WRONG_DATA, []).append(what)
     spec = registry.get(log.collective) if log.collective in registry.names() else None
-    problems = check_consistency(log, spec) if log.rows else []
+    legacy = legacy_gather_ranks(log, spec)
+    if legacy is not None:  # the old definition, read as such: rank count from size/count, today's busbw
+        log.nranks_derived = legacy
+        problems = []
+        if log.nranks_devices and not log.devices_elided and legacy != log.nranks_devices:
+            problems.append(f"size/count implies {legacy} ranks but the device list has {log.nranks_devices}")
+    else:  # OSU, IMB print times (and MB/s), not nccl-tests' busbw: nothing of theirs to cross-check
+        problems = check_consistency(log, spec) if log.rows and not log.timing else []
     if problems:
         reasons[model.INCONSISTENT] = problems
     if not log.rows and not log.errors:
@@ -146,11 +199,15 @@ def classify(log: ParsedLog, collective: Optional[str] = None) -> ParsedLog:
             reasons[model.NOT_A_TABLE] = ["a table header and a footer but no rows"]
         else:
             reasons[model.NOT_A_TABLE] = ["no nccl-tests table found"]
-    elif log.footer_oob is None or log.elided:
+    elif (log.footer_oob is None and log.footer_printed) or log.elided:
         reasons[model.TRUNCATED] = ["an excerpt: elided lines" if log.elided else "no footer: an excerpt or a run "
                                     "that stopped early"]
     log.status = next((s for s in model.SEVERITY if s in reasons), model.OK)
     log.reasons = [f"{s}: {r}" for s in model.SEVERITY for r in reasons.get(s, [])]
+    if legacy is not None:
+        log.reasons.append(f"note: pre-2020 {log.collective} numbers (algbw = busbw = (n-1)/n x size/t, "
+                           f"nccl-tests#45): {legacy} ranks from size/count; busbw reported by today's definition, "
+                           "the printed values kept")
     if not log.collective and log.rows:
         log.reasons.append("note: collective unknown (no program line, the file name names none); "
                            "pass --collective")

@@ -48,10 +48,15 @@ def points(log: ParsedLog, nnodes: Optional[int] = None) -> list[PointRecord]:
     n = log.nranks or 0
     spec = registry.get(log.collective) if log.collective in registry.names() else None
     factor = spec.busbw_factor(n) if spec and n else None
-    hosts = nnodes or len(log.hosts) or None
+    if factor is None and spec and spec.busbw_factor(2) == spec.busbw_factor(1 << 20):
+        factor = spec.busbw_factor(2)  # broadcast, reduce, point-to-point: the same for every rank count
+    hosts = nnodes or len(log.hosts) or log.nodes_hint or None
     iters = int(log.params.get("iters", log.params.get("iterations", 0)) or 0)
     out = []
+    scale = n if log.size_per_rank and n else 1  # OSU/IMB allgather, alltoall: one rank's message -> the buffer
     for row in log.rows:
+        if scale != 1:
+            row = replace(row, size=row.size * scale, count=row.count * scale)
         for inplace, half in ((False, row.out_of_place), (True, row.in_place)):
             if half is None:
                 continue
@@ -62,21 +67,27 @@ def points(log: ParsedLog, nnodes: Optional[int] = None) -> list[PointRecord]:
 def _point(log: ParsedLog, row: Row, half: Half, inplace: bool, n: int, hosts: Optional[int], iters: int,
            factor: Optional[float]) -> PointRecord:
     samples, timing, timer = _samples(half)
-    if log.time_kind == "cputime":
+    per_iter = half.per_iter or {}
+    if log.timing:  # OSU, IMB: their own statistic, never gated against another timing mode
+        timing, timer = TimingMode(log.timing), log.tool
+    elif log.time_kind == "cputime":
         timing = TimingMode.CPUTIME
     elif timing is TimingMode.NCCL_TESTS and int(log.params.get("graph", 0) or 0) > 0:
         timing = TimingMode.NCCL_TESTS_GRAPH  # CUDA-graph launches: another timing mode, never gated against plain ones
     printed_factor = half.busbw / half.algbw if half.algbw else 0.0
     return PointRecord(
-        collective=log.collective or "unknown", backend="nccl-tests", transport="nccl", device="cuda",
+        collective=log.collective or "unknown", backend=log.backend, transport=log.transport, device=log.device,
         dtype=_dtype(row.type), redop=row.redop or "none", inplace=inplace, root=row.root,
         size_bytes=row.size, count=row.count, nranks=n, nnodes=hosts or 0, timing=timing, timer=timer,
         ops_per_sample=iters or 1, warmup=int(log.params.get("warmup_iters", 0) or 0), stop_reason="fixed",
-        wrong=half.wrong, time_us=samples, busbw_factor=factor if factor is not None else printed_factor,
+        wrong=half.wrong, time_us=samples,
+        busbw_factor=factor if factor is not None else float("nan") if log.timing else printed_factor,
         source=log.tool, trusted=log.status not in UNTRUSTED,
-        extra={"algbw_printed": half.algbw, "busbw_printed": half.busbw, "wrong_printed": half.wrong_raw,
-               "occurrence": row.occurrence, "line": row.line, "timestamp": row.timestamp or None,
-               "per_iter": {k: v for k, v in (half.per_iter or {}).items() if not isinstance(v, list)} or None},
+        extra={"algbw_printed": None if log.timing else half.algbw, "busbw_printed": None if log.timing else half.busbw,
+               "wrong_printed": half.wrong_raw, "occurrence": row.occurrence, "line": row.line,
+               "timestamp": row.timestamp or None, "statistic": per_iter.get("statistic"),
+               "per_iter": {k: v for k, v in per_iter.items() if not isinstance(v, list) and k != "statistic"} or None,
+               **(row.named or {})},
     )
 
 
@@ -89,19 +100,29 @@ def run_record(log: ParsedLog, run_id: str, instance_type: Optional[str], comman
                       columns=log.columns, errors=log.errors[:20], skipped=[list(x) for x in log.skipped[:20]],
                       elided=log.elided, footer=Footer(log.footer_oob, log.footer_ok, log.footer_avg_busbw)),
         command=[str(c) for c in command] if command else None, nranks=log.nranks,
-        nranks_devices=log.nranks_devices, nranks_derived=log.nranks_derived, nnodes=len(log.hosts) or None,
+        nranks_devices=log.nranks_devices, nranks_derived=log.nranks_derived,
+        nnodes=len(log.hosts) or log.nodes_hint or None,
         hosts={h: sorted(d.rank for d in log.devices if d.host == h) for h in log.hosts},
         devices=[replace(d) for d in log.devices],
         instance=Instance(instance_type=instance_type or "unknown", source="cli" if instance_type else "none"),
         versions=Versions(nccl_tests=log.version or None, nccl_tests_git=log.git_hash or None,
-                          nccl=log.nccl_version or None),
+                          nccl=log.nccl_version or None, rccl=log.versions.get("rccl"), hip=log.versions.get("hip"),
+                          rocm=log.versions.get("rocm")),
     )
 
 
 def write_run(log: ParsedLog, out_dir: str, instance_type: Optional[str] = None, tag: str = "",
               command: Any = None, secrets: Optional[list[str]] = None, writer: Optional[RunWriter] = None,
-              info: Optional[NcclInfo] = None, nnodes: Optional[int] = None, **fields: Any) -> str:
-    """Write the run directory; returns its path. A log with no rows still gets run.json."""
+              info: Optional[NcclInfo] = None, nnodes: Optional[int] = None, nranks: Optional[int] = None,
+              **fields: Any) -> str:
+    """Write the run directory; returns its path. A log with no rows still gets run.json. `nranks` is
+    the user's word for a log that names no rank count (its own count wins)."""
+    if nranks and not log.nranks:
+        log.nranks_derived = nranks
+        log.reasons.append(f"note: rank count {nranks} from --ranks")
+    if not log.nranks and log.rows and (log.size_per_rank or log.timing):
+        log.reasons.append("note: the log names no rank count (pass --ranks): no busbw"
+                           + ("; sizes stay one rank's message" if log.size_per_rank else ""))
     from fabricbench.benchmarks.preflight.run import from_nccl_info  # preflight's rules, judged on the log
 
     if writer is None:

@@ -103,3 +103,83 @@ def parse_json(text: str, source: str = "<json>") -> ParsedLog:
     log.errors = [str(e) for e in doc.get("errors") or [] if str(e).strip()]
     log.concluded = bool(doc.get("end_time"))
     return log
+
+
+_RCCL_KEYS = ("algBw", "busBw")
+
+
+def is_rccl_lines(text: str) -> bool:
+    """rccl-tests --output_file: one JSON object per line, with algBw and busBw."""
+    first = text.lstrip().split("\n", 1)[0].strip()
+    if not first.startswith("{"):
+        return False
+    try:
+        obj = json.loads(first)
+    except ValueError:
+        return False
+    return isinstance(obj, dict) and all(k in obj for k in _RCCL_KEYS)
+
+
+def parse_rccl_lines(text: str, source: str = "<jsonl>") -> list[ParsedLog]:
+    """rccl-tests `--output_file` (one object per line: name, size, type, redop, inPlace, time, algBw,
+    busBw, #wrong, gpus). One log per collective name; a row's out-of-place and in-place halves are
+    the objects of equal (size, type, redop, root) in order. A line that is not such an object is
+    recorded as skipped, never guessed at."""
+    logs: dict[str, ParsedLog] = {}
+    open_rows: dict[tuple, Row] = {}
+    seen: dict[tuple, int] = {}
+    for line_no, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+            name = str(obj["name"])
+            size, dtype = int(obj["size"]), str(obj["type"])
+            redop, root = str(obj.get("redop", "")).strip(), int(str(obj.get("root", -1)).strip() or -1)
+            inplace = int(obj.get("inPlace", 0)) == 1
+            t, alg, bus = _num(obj.get("time")), _num(obj.get("algBw")), _num(obj.get("busBw"))
+        except (ValueError, TypeError, KeyError, AttributeError):
+            some = next(iter(logs.values()), None)
+            if some is not None:
+                some.skipped.append((line_no, "not an rccl-tests result object"))
+            else:
+                logs.setdefault("", ParsedLog(source=source, format="jsonl", tool="rccl-tests")).skipped.append(
+                    (line_no, "not an rccl-tests result object"))
+            continue
+        log = logs.get(name) or logs.setdefault(name, ParsedLog(source=source, format="jsonl", tool="rccl-tests",
+                                                                 header_seen=True, footer_printed=False))
+        spec = registry.by_tool_name(name)
+        log.program = log.program or (f"{spec.name}_perf" if spec else name)
+        if t is None or alg is None or bus is None:
+            log.skipped.append((line_no, "no numeric time/algBw/busBw"))
+            continue
+        wrong_raw = str(obj.get("#wrong", obj.get("wrong", "N/A"))).strip()
+        wrong = int(wrong_raw) if wrong_raw.isdigit() else None
+        half = Half(t, alg, bus, wrong, wrong_raw, bw_halfunit=max(5e-5 * alg, 5e-5), time_halfunit=max(5e-5 * t, 5e-3))
+        gpus = obj.get("gpus")
+        if isinstance(gpus, int) and gpus > 0:
+            log.nranks_devices = gpus  # the tool's own rank count, like a device list
+            log.params["gpus"] = gpus
+        key = (name, size, dtype, redop, root)
+        row = open_rows.get(key)
+        if row is None or (row.in_place if inplace else row.out_of_place) is not None:
+            count = int(obj["count"]) if isinstance(obj.get("count"), int) else _count(size, dtype)
+            occ = seen.get(key, 0)
+            seen[key] = occ + 1
+            row = Row(size, count, dtype, redop, root, None, None, occurrence=occ, line=line_no)
+            open_rows[key] = row
+            log.rows.append(row)
+        if inplace:
+            row.in_place = half
+        else:
+            row.out_of_place = half
+    return [log for log in logs.values() if log.rows or log.skipped]
+
+
+def _count(size: int, dtype: str) -> int:
+    from fabricbench.collectives.dtypes import get_dtype
+
+    try:
+        return size // get_dtype(dtype).size
+    except (KeyError, ZeroDivisionError):
+        return 0

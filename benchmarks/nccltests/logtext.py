@@ -17,11 +17,18 @@ from fabricbench.benchmarks.nccltests.fastrows import REDOPS, TYPES, number, qui
 from fabricbench.benchmarks.nccltests.model import Device, Half, ParsedLog, Row
 
 # Launcher prefixes: srun --label '0: ', Open MPI --tag-output '[1,0]<stdout>:', pdsh 'host: ',
-# MPICH/Intel -l '[0] ' at the start of a line.
-_PREFIX = re.compile(r"^(?:\s*\d+:\s|\s*\[\d+,\d+\]<std(?:out|err)>:\s?|\s*\[\d+\]\s|[\w.-]+:\s(?=\s*[#\d]))")
+# MPICH/Intel -l '[0] ' at the start of a line. Log collectors: an RFC 3339 / ISO time (kubectl logs
+# --timestamps, docker logs -t, Open MPI --timestamp-output's bracketed date), and journald's
+# 'MMM DD HH:MM:SS host unit[pid]: '. A prefix is removed whole or not at all: never a value.
+_PREFIX = re.compile(r"^(?:\s*\d+:\s|\s*\[\d+,\d+\]<std(?:out|err)>:\s?|\s*\[\d+\]\s|[\w.-]+:\s(?=\s*[#\d])"
+                     r"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\s"
+                     r"|\[\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?\]\s?"
+                     r"|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d [\w.-]+ [\w.@/-]+(?:\[\d+\])?:\s)")
 _MIDLINE_LABEL = re.compile(r"\[\d+\]")  # MPICH -l labels inside a row ('-1[0]    1626.5')
 _INT = re.compile(r"^-?\d+$")
 _VERSION = re.compile(r"(nccl|rccl)-tests version (\S+)(?: \((\w+)\))?(?: nccl-headers=(\d+) nccl-library=(\d+))?")
+_RCCL_TESTS = re.compile(r"^rccl-tests: Version (\S+)")  # 'rccl-tests: Version develop:6405c76'
+_ROCM_VERSION = re.compile(r"^(RCCL|HIP|ROCm) version\s*:\s*(\S+)")
 _NCCL_RUNTIME = re.compile(r"NCCL version (\d+\.\d+\.\d+)")
 _COMPILED = re.compile(r"NCCL Tests compiled with NCCL (\S+)")
 _RANK = re.compile(r"Rank\s+(\d+)(?:\s+Group\s+(\d+))?(?:\s+Pid\s+(\d+))?\s+on\s+(\S+)\s+device\s+(\d+)"
@@ -78,6 +85,14 @@ class _Layout:
         self.has_redop = "redop" in lead
         self.has_root = "root" in lead
         self.half_len = len(_HALF_BASE) + (len(_PER_ITER) if self.per_iter else 0)
+        # rccl-tests (2025) appends 'algo proto nchannels'; any further named columns after the two
+        # halves are read the same way, by name, never guessed at: only behind two halves whose
+        # column names are the known ones (a damaged header reads no trailing columns).
+        one = ["time", "algbw", "busbw", "wrong"] + (list(_PER_ITER) if self.per_iter else [])
+        halves = [("wrong" if n in _WRONG_NAMES else "time" if n == "cputime" else n) for n in half[:2 * len(one)]]
+        tail = half[2 * self.half_len:]
+        named = halves == one + one and all(re.fullmatch(r"[a-z][a-z_]*", n) for n in tail)
+        self.trailing = tail if named else []
         self.ms = "bytes" in names[:2]  # the 2017 format printed milliseconds
         self.cputime = "cputime" in rest
         self.simple = not self.per_iter and not self.timestamp and len(half) == 8
@@ -124,6 +139,13 @@ def parse_row(body: str, layout: Optional[_Layout], line_no: int) -> Optional[Ro
     if layout and layout.timestamp and len(rest) >= 2 and re.match(r"^\d{4}-\d\d-\d\d$", rest[-2]):
         timestamp = f"{rest[-2]} {rest[-1]}"
         rest = rest[:-2]
+    named = None
+    if layout and layout.trailing:
+        k = len(layout.trailing)
+        if len(rest) <= k:
+            return None
+        named = {name: _typed(tok) for name, tok in zip(layout.trailing, rest[-k:], strict=True)}
+        rest = rest[:-k]
     redop = ""
     if rest and rest[0].lower() in REDOPS:
         redop, rest = rest[0].lower(), rest[1:]
@@ -140,7 +162,14 @@ def parse_row(body: str, layout: Optional[_Layout], line_no: int) -> Optional[Ro
     oop, inp = _half(rest[:half_len], per_iter), _half(rest[half_len:], per_iter)
     if oop is None or inp is None:
         return None
-    return Row(size, count, dtype, redop, root, oop, inp, line=line_no, timestamp=timestamp)
+    return Row(size, count, dtype, redop, root, oop, inp, line=line_no, timestamp=timestamp, named=named)
+
+
+def _typed(tok: str) -> object:
+    """A trailing column's value: an integer where it is one, None for N/A, else the text as printed."""
+    if tok == "N/A":
+        return None
+    return int(tok) if _INT.match(tok) else tok
 
 
 def _params(body: str) -> dict:
@@ -232,6 +261,14 @@ def parse_text(text: str, source: str = "<text>") -> ParsedLog:
 def _meta(log: ParsedLog, body: str, raw: str) -> None:
     if body in ("...", "[...]") or body.startswith("Truncated"):
         log.elided = True
+        return
+    m = _RCCL_TESTS.match(body) if body.startswith("rccl-tests:") else None
+    if m:
+        log.tool, log.version = "rccl-tests", m.group(1)
+        return
+    m = _ROCM_VERSION.match(body) if " version" in body else None
+    if m:
+        log.versions[m.group(1).lower()] = m.group(2)
         return
     m = _VERSION.search(body) if "tests version" in body else None
     if m:

@@ -43,6 +43,7 @@ class Row:
     occurrence: int = 0  # n-th time this (size, type, redop, root) appeared (-N cycles, reruns)
     line: int = 0  # 1-based line number in the log (0 for JSON)
     timestamp: str = ""
+    named: Optional[dict[str, Any]] = None  # trailing columns named by the header (rccl-tests: algo proto nchannels)
 
 
 @dataclass
@@ -53,6 +54,7 @@ class ParsedLog:
     version: str = ""
     git_hash: str = ""
     nccl_version: str = ""  # e.g. 2.28.9
+    versions: dict[str, str] = field(default_factory=dict)  # rccl-tests: rccl, hip, rocm
     program: str = ""  # all_reduce_perf ...
     collective: str = ""  # our name, when known
     params: dict[str, Any] = field(default_factory=dict)  # the '# nThread ...' line
@@ -75,6 +77,13 @@ class ParsedLog:
     reasons: list[str] = field(default_factory=list)
     nranks_devices: Optional[int] = None
     nranks_derived: Optional[int] = None
+    footer_printed: bool = True  # False for formats that never print one (rccl-tests --output_file, OSU)
+    backend: str = "nccl-tests"  # what ran the test, as results name it (osu, imb ...)
+    transport: str = "nccl"
+    device: str = "cuda"
+    timing: str = ""  # a timing mode of the tool's own (osu, imb); '' = nccl-tests' rules
+    size_per_rank: bool = False  # sizes are one rank's message (OSU/IMB allgather, alltoall): x ranks for ours
+    nodes_hint: Optional[int] = None  # node count a launcher line in the log implies (mpirun -n 144 -N 36)
     started: str = ""  # the log's own start time, when it printed one (JSON start_time, -S timestamps)
     ended: str = ""
 

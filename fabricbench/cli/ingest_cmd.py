@@ -1,4 +1,4 @@
-"""`ingest`: nccl-tests logs (text or -J JSON) -> results/<run_id>/, one run per log."""
+"""`ingest`: benchmark logs -> results/<run_id>/, one run per test (formats: docs/ingest.md)."""
 
 from __future__ import annotations
 
@@ -13,17 +13,19 @@ from fabricbench.benchmarks.model.errors import FabricbenchError, UsageError
 from fabricbench.benchmarks.model.exitcodes import IngestExit
 from fabricbench.benchmarks.model.redact import secret_values
 from fabricbench.benchmarks.nccltests.convert import write_run
-from fabricbench.benchmarks.nccltests.ingest import read_log
+from fabricbench.benchmarks.nccltests.ingest import read_logs
 from fabricbench.collectives import registry
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("logs", nargs="+", help="nccl-tests output files (text or -J JSON)")
+    p.add_argument("logs", nargs="+",
+                   help="nccl-tests/rccl-tests (text, -J JSON, --output_file lines), OSU or IMB output files")
     p.add_argument("--out", default="results", help="results directory (default results/)")
     p.add_argument("--collective", help="collective of every log, when the logs do not say")
     p.add_argument("--instance-type", help="instance type the logs ran on, when they do not say")
     p.add_argument("--tag", default="", help="label added to each run id")
     p.add_argument("--nodes", type=int, help="node count, when the logs list no hosts")
+    p.add_argument("--ranks", type=int, help="rank count, when the logs do not say (OSU collectives print none)")
 
 
 def shorten(text: str, width: int) -> str:
@@ -48,20 +50,22 @@ def main(args: Any) -> int:
     print(f"{'file':<60} {'classification':<13} {'rows':>5}  run / reason")
     for path in args.logs:
         try:
-            log, info = read_log(path, collective)
+            found = read_logs(path, collective)
         except FabricbenchError as exc:
             if len(args.logs) > 1:
                 print(f"fabricbench: warning: {exc}", file=sys.stderr)
             failures += 1
             first_failure = first_failure or exc
             continue
-        run_dir = write_run(log, args.out, args.instance_type, args.tag, command=["ingest", path], secrets=secrets,
-                            info=info, nnodes=args.nodes) if log.rows or log.status != LogClass.NOT_A_TABLE else None
-        not_tables += run_dir is None
-        where = run_dir or "(no run written: " + "; ".join(log.reasons) + ")"
-        print(f"{shorten(str(path), 60):<60} {log.status:<13} {len(log.rows):>5}  {where}")
-        for reason in log.reasons if run_dir else ():
-            print(f"{'':<60} {'':<13} {'':>5}    {reason}")
+        for log, info in found:  # a file may hold several tests (IMB, rccl-tests --output_file)
+            run_dir = write_run(log, args.out, args.instance_type, args.tag, command=["ingest", path],
+                                secrets=secrets, info=info, nnodes=args.nodes, nranks=args.ranks
+                                ) if log.rows or log.status != LogClass.NOT_A_TABLE else None
+            not_tables += run_dir is None
+            where = run_dir or "(no run written: " + "; ".join(log.reasons) + ")"
+            print(f"{shorten(str(path), 60):<60} {log.status:<13} {len(log.rows):>5}  {where}")
+            for reason in log.reasons if run_dir else ():
+                print(f"{'':<60} {'':<13} {'':>5}    {reason}")
     if failures == len(args.logs) == 1:
         raise first_failure
     if failures:

@@ -57,7 +57,7 @@ def to_junit(result: GateResult) -> str:
         for (coll, fam, nodes), g in units.groupby(["collective", "family", "nnodes"], sort=True, dropna=False):
             counts = {"tests": len(g), "failures": int((g["verdict"] == rules.FAIL).sum()), "errors": 0,
                       "skipped": int(g["verdict"].isin([rules.INCONCLUSIVE, "skipped"]).sum())}
-            suite = ET.SubElement(root, "testsuite", name=f"{coll} {fam} {int(nodes)} node(s)",
+            suite = ET.SubElement(root, "testsuite", name=f"{coll} {fam} {int(nodes) or 'unknown'} node(s)",
                                   **{k: str(v) for k, v in counts.items()})
             for k in totals:
                 totals[k] += counts[k]

@@ -18,6 +18,12 @@ PREFIXES = {
     "pdsh host": lambda i, line: f"10.3.35.83: {line}",
     "MPICH -l": lambda i, line: f"[0] {line}",
     "srun label + pdsh": lambda i, line: f"10.3.35.83: 0: {line}",
+    # log collectors (issue #12): RFC 3339 times, then the line
+    "kubectl logs --timestamps": lambda i, line: f"2026-05-01T12:34:{i % 60:02d}.{i:09d}Z {line}",
+    "docker logs -t": lambda i, line: f"2026-05-01T12:34:{i % 60:02d}.{i:06d}+00:00 {line}",
+    "journald": lambda i, line: f"May 01 12:34:{i % 60:02d} gpu-node-7 nccl-tests[4121]: {line}",
+    "Open MPI --timestamp-output": lambda i, line: f"[2026-05-01 12:34:{i % 60:02d}] {line}",
+    "kubectl + srun label": lambda i, line: f"2026-05-01T12:34:{i % 60:02d}Z 0: {line}",
 }
 
 
@@ -39,6 +45,15 @@ def test_midline_mpich_labels(corpus):
     labelled = re.sub(r"(\s-1)(\s)", r"\1[0]\2", text)
     assert labelled != text
     assert _rows(parse_text(labelled)) == _rows(parse_text(text))
+
+
+def test_a_collector_prefix_never_changes_a_value():
+    """The timestamp's digits look like a row's: removed whole or not at all."""
+    row = ("     1048576        262144     float     sum      -1    76.26   13.75   25.78      0    76.43   13.72"
+           "   25.72      0")
+    assert strip_prefix(f"2026-05-01T12:34:56.123456789Z {row}") == row
+    assert strip_prefix(f"May  1 02:03:04 node-3 kubelet[77]: {row}") == row
+    assert strip_prefix("2026-05-01 is when it ran") == "2026-05-01 is when it ran"  # no time: not a prefix
 
 
 def test_strip_prefix_leaves_content_alone():
