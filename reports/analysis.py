@@ -30,13 +30,18 @@ def enrich(summary: pd.DataFrame, runs: pd.DataFrame, catalog: Optional[pd.DataF
         for col in ("peak_busbw_gbps", "pct_of_peak"):
             out[col] = pd.Series(dtype=float)
         return out
-    meta = runs[["run_id", "instance_type"]].drop_duplicates("run_id")
+    cols = ["run_id", "instance_type"] + (["group"] if "group" in runs.columns else [])
+    meta = runs[cols].drop_duplicates("run_id")
     df = summary.drop(columns=[c for c in ("instance_type",) if c in summary.columns]).merge(meta, on="run_id",
                                                                                              how="left")
     df["instance_type"] = df["instance_type"].fillna("unknown")
     df = _derive_nodes(df, cat)
     types = df["instance_type"].unique()
     df["family"] = df["instance_type"].map({t: family_of(t) for t in types})
+    if "group" in df.columns:  # an unknown family: the GPU model and fabric the log itself shows, when it shows any
+        unknown = df["family"].eq("unknown") & df["group"].notna() & df["group"].ne("unknown")
+        df.loc[unknown, "family"] = df.loc[unknown, "group"]
+        df = df.drop(columns=["group"])
     df["cloud"] = df["instance_type"].map({t: cloud_of(t) for t in types})
     keys = df[["instance_type", "nnodes", "collective", "nranks"]].drop_duplicates()
     peaks = {(t, n, c, r): peak_busbw(t, int(n) if pd.notna(n) else None, c, cat, int(r) if pd.notna(r) else None)
@@ -110,6 +115,27 @@ def headline(enriched: pd.DataFrame) -> pd.DataFrame:
             "latency_ci_high": small["time_us_ci_high"] if small_ok else nan,
         })
     return pd.DataFrame(rows)
+
+
+def headline_groups(head: pd.DataFrame) -> pd.DataFrame:
+    """The headline of many runs, readable: one row per (family, collective, backend, nodes) with the
+    run count, the best run and the spread of the large-message busbw, and the best latency."""
+    cols = ["family", "collective", "backend", "nnodes", "runs", "best_run", "busbw_best", "busbw_median",
+            "busbw_min", "latency_best_us", "latency_median_us"]
+    if head.empty:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    for (fam, coll, backend, nodes), g in head.groupby(["family", "collective", "backend", "nnodes"], sort=True,
+                                                        dropna=False):
+        bw = g["busbw_gbps"].dropna()
+        rows.append({"family": fam, "collective": coll, "backend": backend, "nnodes": nodes,
+                     "runs": int(g["run_id"].nunique()),
+                     "best_run": g.loc[bw.idxmax(), "run_id"] if not bw.empty else None,
+                     "busbw_best": bw.max() if not bw.empty else float("nan"),
+                     "busbw_median": bw.median() if not bw.empty else float("nan"),
+                     "busbw_min": bw.min() if not bw.empty else float("nan"),
+                     "latency_best_us": g["latency_us"].min(), "latency_median_us": g["latency_us"].median()})
+    return pd.DataFrame(rows, columns=cols)
 
 
 def compare_runs(enriched: pd.DataFrame, reference: str) -> pd.DataFrame:

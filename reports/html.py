@@ -130,7 +130,8 @@ def render(enriched: pd.DataFrame, runs: pd.DataFrame, problems: list[str], inpu
         "inputs": inputs,
         "problems": problems,
         "families": _records(analysis.families(enriched, runs)),
-        "headline": _records(analysis.headline(enriched)) if not enriched.empty else [],
+        "headline": _records(head := analysis.headline(enriched)) if not enriched.empty else [],
+        "headline_groups": _records(analysis.headline_groups(head)) if not enriched.empty else [],
         "sections": family_sections(enriched, runs, warns, diagnostics, points) if not enriched.empty else [],
         "cross": cross_family(enriched) if not enriched.empty else [],
         "global_warnings": _records(warns[warns["family"].eq("unknown") & warns["run_id"].eq("")])

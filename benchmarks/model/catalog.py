@@ -30,6 +30,10 @@ def catalog_row(instance_type: Optional[str], path: str = str(CATALOG)) -> Optio
     return _rows(path).get(instance_type or "")
 
 
+def catalog_rows(path: str = str(CATALOG)) -> list[dict[str, str]]:
+    return list(_rows(path).values())
+
+
 def known_types(path: str = str(CATALOG)) -> list[str]:
     return list(_rows(path))
 

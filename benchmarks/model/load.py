@@ -97,6 +97,8 @@ def run_row(rec: RunRecord, run_dir: Path) -> dict[str, Any]:
         "status": str(rec.status), "status_reason": rec.status_reason or "",
         "classification": str(rec.classification) if rec.classification else None, "trusted": rec.trusted,
         "instance_type": rec.instance.instance_type or "unknown", "instance_source": rec.instance.source,
+        # a log on an unknown machine: what it says (GPU model, fabric), how reports group it
+        "group": rec.inferred.group if rec.inferred else "unknown",
         "nnodes": rec.nnodes, "nranks": rec.nranks,
         "hosts": ", ".join(rec.hosts), "started": rec.started or rec.ingested,
         "ended": rec.ended, "tag": rec.config.get("tag"),

@@ -281,6 +281,26 @@ class SkippedSizes:
 
 
 @dataclass
+class Inferred:
+    """What a log says about its machine (each value marked inferred; `evidence` says from what)."""
+
+    gpu: Optional[str] = field(default=None, metadata=doc("GPU model key, e.g. 'H100 80GB' (device lines)"))
+    gpus_per_node: Optional[int] = None
+    nodes: Optional[int] = field(default=None, metadata=doc("distinct hosts in the device lines"))
+    fabric: Optional[str] = field(default=None, metadata=doc("EFA · InfiniBand/RoCE · GPUDirect-TCPX · TCP sockets"))
+    nics: Optional[int] = field(default=None, metadata=doc("NICs NCCL reported ('found N nics', HCAs listed)"))
+    instance_type: Optional[str] = field(default=None, metadata=doc("only when one catalog row fits every fact"))
+    candidates: list[str] = field(default_factory=list, metadata=doc("catalog rows that fit what is known"))
+    evidence: list[str] = field(default_factory=list)
+
+    @property
+    def group(self) -> str:
+        """How reports group a run whose family is unknown: GPU model and fabric, as far as known."""
+        parts = [self.gpu or "unknown GPU", self.fabric or "unknown fabric"]
+        return " · ".join(parts) if self.gpu or self.fabric else "unknown"
+
+
+@dataclass
 class RunRecord:
     """One run: an own launch (one mpirun) or one ingested log."""
 
@@ -326,6 +346,8 @@ class RunRecord:
         "each rank's last progress"))
     fabric_counters: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict, metadata=doc(
         "per host, per RDMA NIC port ('dev:port'): the sysfs counters that grew during the run"))
+    inferred: Optional[Inferred] = field(default=None, metadata=doc(
+        "ingested logs: what the log itself says about its machine, with the evidence (benchmarks/model/infer.py)"))
     outcome: Optional[str] = field(default=None, metadata=doc("nccl-tests driver: ok · wrong_data · timeout ..."))
     outcome_reason: Optional[str] = field(default=None, metadata=doc("nccl-tests driver: the outcome in one line"))
     exit_status: Optional[int] = field(default=None, metadata=doc("nccl-tests driver: the binary's exit status"))

@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Optional
 
+from fabricbench.benchmarks.model.catalog import catalog_rows
 from fabricbench.benchmarks.model.enums import LogClass, RunStatus, TimingMode
+from fabricbench.benchmarks.model.infer import infer
 from fabricbench.benchmarks.model.point import PointRecord
 from fabricbench.benchmarks.model.run import Footer, Instance, LogSource, NcclInfo, RunRecord, Versions
 from fabricbench.benchmarks.model.store import RunWriter, iso_time, new_run_id, utc_now
@@ -130,14 +132,19 @@ def write_run(log: ParsedLog, out_dir: str, instance_type: Optional[str] = None,
                            secrets or [])
     rec = run_record(log, writer.dir.name, instance_type, command)
     rec.nnodes = nnodes or rec.nnodes
+    rec.nccl_info = info or NcclInfo()
+    rec.inferred = infer(rec, catalog_rows())
+    if not instance_type and rec.inferred.instance_type:  # one catalog row fits every fact the log shows
+        rec.instance = Instance(instance_type=rec.inferred.instance_type, source="inferred",
+                                evidence=list(rec.inferred.evidence))
     for key, value in fields.items():
         setattr(rec, key, value)
     for point in points(log, nnodes):
         row = writer.append_point(point)
         rec.points_completed += 1
         rec.wrong_points += int(bool(row.get("wrong")))
-    rec.nccl_info = info or NcclInfo()
-    rec.preflight = from_nccl_info(rec.nccl_info, instance_type, rec.nnodes)
+    known = rec.instance.instance_type if rec.instance.instance_type != "unknown" else None
+    rec.preflight = from_nccl_info(rec.nccl_info, known, rec.nnodes)
     writer.write_run(rec)
     writer.close()
     return str(writer.dir)

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from fabricbench.reports.analysis import compare_runs, enrich, headline, warnings
+from fabricbench.reports.analysis import compare_runs, enrich, headline, headline_groups, warnings
 
 
 def _summary(run_id, times, sizes=(1 << 20, 1 << 30), collective="all_reduce", nnodes=2, nranks=16, **extra):
@@ -78,3 +78,25 @@ def test_empty_summary_is_fine():
     e = enrich(_summary("a", [1.0, 2.0])[0:0], _runs(("a", "p5.48xlarge", None, None)))
     assert e.empty and {"family", "pct_of_peak"} <= set(e.columns)
     assert headline(e).empty
+
+
+
+
+
+def test_one_row_per_group_with_the_best_run_and_the_spread():
+    head = pd.DataFrame([
+        {"family": "p5", "run_id": "a", "collective": "all_reduce", "backend": "nccl-tests", "nnodes": 2,
+         "busbw_gbps": 480.0, "latency_us": 30.0},
+        {"family": "p5", "run_id": "b", "collective": "all_reduce", "backend": "nccl-tests", "nnodes": 2,
+         "busbw_gbps": 420.0, "latency_us": 28.0},
+        {"family": "p5", "run_id": "c", "collective": "all_reduce", "backend": "nccl-tests", "nnodes": 2,
+         "busbw_gbps": float("nan"), "latency_us": 40.0},
+        {"family": "H100 80GB · unknown fabric", "run_id": "d", "collective": "all_gather", "backend": "osu",
+         "nnodes": 0, "busbw_gbps": 12.0, "latency_us": float("nan")},
+    ])
+    g = headline_groups(head).set_index("family")
+    p5 = g.loc["p5"]
+    assert (p5.runs, p5.best_run, p5.busbw_best, p5.busbw_min, p5.busbw_median, p5.latency_best_us) == (
+        3, "a", 480.0, 420.0, 450.0, 28.0)
+    assert g.loc["H100 80GB · unknown fabric"].runs == 1
+    assert headline_groups(head.iloc[0:0]).empty
