@@ -29,7 +29,11 @@ SPEC = register(
         native_kernel="allgather",
         description="size = n x per-rank chunk (the whole output), count = per-rank elements",
         nccl_tests_programs=("all_gather_perf",),
-        tool_names=("AllGather", "Allgather", "osu_allgather", "MPI_Allgather"),
+        tool_names=(
+            "AllGather", "Allgather", "osu_allgather", "OSU Allgather Latency", "OSU Allgather", "osu_xccl_allgather",
+            "MPI_Allgather",
+        ),
+        pre2020_algbw_is_busbw=True,
         mpi_size_per_rank=True,
         name_hints=(r"all_?gather",),
     )

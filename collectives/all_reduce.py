@@ -17,7 +17,10 @@ SPEC = register(
         native_kernel="allreduce",
         description="size = whole buffer, count = its elements",
         nccl_tests_programs=("all_reduce_perf",),
-        tool_names=("AllReduce", "Allreduce", "osu_allreduce", "MPI_Allreduce"),
+        tool_names=(
+            "AllReduce", "Allreduce", "osu_allreduce", "OSU Allreduce Latency", "OSU Allreduce", "osu_xccl_allreduce",
+            "MPI_Allreduce",
+        ),
         name_hints=(r"all_?reduce",),
     )
 )

@@ -32,7 +32,10 @@ SPEC = register(
         native_kernel="alltoall",
         description="size = n x per-peer chunk (a rank's whole send buffer), count = per-peer elements",
         nccl_tests_programs=("alltoall_perf",),
-        tool_names=("AllToAll", "Alltoall", "osu_alltoall", "MPI_Alltoall"),
+        tool_names=(
+            "AllToAll", "Alltoall", "osu_alltoall", "OSU All-to-All Personalized Exchange Latency", "OSU Alltoall",
+            "osu_xccl_alltoall", "MPI_Alltoall",
+        ),
         mpi_size_per_rank=True,
         name_hints=(r"all_?to_?all",),
         peak_scope="gpu",

@@ -20,7 +20,9 @@ SPEC = register(
         native_kernel="bcast",
         description="size = buffer, count = its elements",
         nccl_tests_programs=("broadcast_perf",),
-        tool_names=("Broadcast", "Bcast", "osu_bcast", "MPI_Bcast"),
+        tool_names=(
+            "Broadcast", "Bcast", "osu_bcast", "OSU Broadcast Latency", "OSU Bcast", "osu_xccl_bcast", "MPI_Bcast",
+        ),
         name_hints=(r"broadcast|bcast",),
     )
 )

@@ -66,7 +66,7 @@ P2P_LATENCY = register(
         ops_per_sample=lambda ctx: 2,  # one sample is a round trip; latency is half of it
         native_kernel="pingpong",
         description="ping-pong; time = half round trip; size = message",
-        tool_names=("osu_latency", "PingPong", "pingpong"),
+        tool_names=("osu_latency", "PingPong", "pingpong", "OSU Latency"),  # OSU's title: "# OSU MPI Latency Test"
         metric="latency",
         peak_scope="gpu",
     )
@@ -87,7 +87,7 @@ P2P_BW = register(
         ops_per_sample=lambda ctx: ctx.window,  # time per message = window time / window
         native_kernel="p2p_bw",
         description="unidirectional stream of a window of messages; size = message",
-        tool_names=("osu_bw", "Uniband"),
+        tool_names=("osu_bw", "Uniband", "OSU Bandwidth"),
         one_way=True,
         peak_scope="gpu",
     )
@@ -109,7 +109,7 @@ P2P_BIBW = register(
         ops_per_sample=lambda ctx: ctx.window,
         native_kernel="p2p_bibw",
         description="bidirectional window; busbw = aggregate of both directions; size = message",
-        tool_names=("osu_bibw", "Biband"),
+        tool_names=("osu_bibw", "Biband", "OSU Bi-Directional Bandwidth"),
         peak_scope="gpu",
         directions=2.0,
     )

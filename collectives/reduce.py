@@ -17,7 +17,9 @@ SPEC = register(
         native_kernel="reduce",
         description="size = buffer, count = its elements",
         nccl_tests_programs=("reduce_perf",),
-        tool_names=("Reduce", "osu_reduce", "MPI_Reduce"),
+        tool_names=(
+            "Reduce", "osu_reduce", "OSU Reduce Latency", "OSU Reduce", "osu_xccl_reduce", "MPI_Reduce",
+        ),
         name_hints=(r"(?<!all_)(?<!all)reduce(?!_?scatter)",),
     )
 )

@@ -24,7 +24,11 @@ SPEC = register(
         native_kernel="reduce_scatter",
         description="size = n x per-rank chunk (the whole input), count = per-rank result elements",
         nccl_tests_programs=("reduce_scatter_perf",),
-        tool_names=("ReduceScatter", "Reduce_scatter", "Reduce_scatter_block", "osu_reduce_scatter"),
+        tool_names=(
+            "ReduceScatter", "Reduce_scatter", "Reduce_scatter_block", "osu_reduce_scatter",
+            "OSU Reduce_scatter Latency", "OSU Reduce_scatter", "osu_xccl_reduce_scatter",
+        ),
+        pre2020_algbw_is_busbw=True,
         name_hints=(r"reduce_?scatter",),
     )
 )

@@ -93,6 +93,8 @@ class CollectiveSpec:
     directions: float = 1.0  # link directions its busbw spans (2 for bidirectional bandwidth)
     # MPI benchmarks (OSU, IMB) print one rank's message for it, where nccl-tests prints the whole buffer
     mpi_size_per_rank: bool = False
+    # nccl-tests before June 2020 (nccl-tests#45) printed its algbw already times (n-1)/n, equal to busbw
+    pre2020_algbw_is_busbw: bool = False
 
     def participates(self, ctx: Context) -> bool:
         """Whether this rank takes part (only the pair does for point-to-point specs)."""

@@ -110,7 +110,9 @@ def family_sections(enriched: pd.DataFrame, runs: pd.DataFrame, warns: pd.DataFr
 
 def cross_family(enriched: pd.DataFrame) -> list[dict]:
     out = []
-    known = enriched[(enriched["family"] != "unknown") & ~enriched["inplace"].astype(bool)]
+    # families of the catalog only: a GPU-and-fabric group of unknown machines is no family or cloud
+    known = enriched[(enriched["family"] != "unknown") & (enriched["instance_type"] != "unknown")
+                     & ~enriched["inplace"].astype(bool)]
     for coll, g in known.groupby("collective", sort=True):
         if g["family"].nunique() >= 2:
             out.append({"collective": coll, "families": sorted(g["family"].unique()),

@@ -25,27 +25,6 @@ from fabricbench.collectives import registry
 
 _TITLE = re.compile(r"^#\s*(?:OSU (MPI|NCCL|RCCL|XCCL)(?:-(CUDA|ROCM|ROCm|OpenACC|SYCL))?|OMB-Py MPI|OMB Python MPI)"
                     r"\s+(.+?)\s+Test(?:\s+v(\S+))?\s*$")
-# The test's title -> our collective and what its number is (the longest title that matches wins).
-TESTS: dict[str, tuple[str, str]] = {
-    "latency": ("p2p_latency", "time"),
-    "bandwidth": ("p2p_bw", "bandwidth"),
-    "bi-directional bandwidth": ("p2p_bibw", "bandwidth"),
-    "allreduce latency": ("all_reduce", "time"),
-    "allreduce": ("all_reduce", "time"),
-    "allgather latency": ("all_gather", "time"),
-    "allgather": ("all_gather", "time"),
-    "all-to-all personalized exchange latency": ("all_to_all", "time"),
-    "alltoall": ("all_to_all", "time"),
-    "broadcast latency": ("broadcast", "time"),
-    "bcast": ("broadcast", "time"),
-    "reduce latency": ("reduce", "time"),
-    "reduce": ("reduce", "time"),
-    "reduce_scatter latency": ("reduce_scatter", "time"),
-    "reduce scatter latency": ("reduce_scatter", "time"),
-}
-PROGRAMS = {"p2p_latency": "osu_latency", "p2p_bw": "osu_bw", "p2p_bibw": "osu_bibw", "all_reduce": "osu_allreduce",
-            "all_gather": "osu_allgather", "all_to_all": "osu_alltoall", "broadcast": "osu_bcast",
-            "reduce": "osu_reduce", "reduce_scatter": "osu_reduce_scatter"}
 STATISTIC = {  # what the printed number is, by the kind of test
     "p2p_time": "osu: mean one-way latency over the iterations (rank 0)",
     "bandwidth": "osu: bandwidth = size x iterations x window / time, both directions for a bidirectional "
@@ -93,15 +72,15 @@ def parse_osu(text: str, source: str = "<osu>") -> list[ParsedLog]:
 
 def _start(m: re.Match, source: str, recent: list[str], line_no: int) -> ParsedLog:
     library, accel, title, version = m.group(1) or "MPI", m.group(2), m.group(3).strip().lower(), m.group(4) or ""
-    collective, kind = next(((c, k) for t, (c, k) in sorted(TESTS.items(), key=lambda x: -len(x[0]))
-                             if title == t), ("", ""))
+    spec = registry.by_tool_name(f"OSU {title}")  # the specs know OSU's titles ('OSU Allreduce Latency' ...)
+    collective = spec.name if spec else ""
+    kind = "bandwidth" if "bandwidth" in title else "time" if spec else ""
     tool = "omb-py" if "OMB" in m.group(0) else "osu-micro-benchmarks"
     log = ParsedLog(source=source, format="osu", tool=tool, version=version, header_seen=True, footer_printed=False,
                     backend="omb-py" if tool == "omb-py" else "osu", device="cpu", timing="osu",
                     transport="mpi" if library == "MPI" else "nccl")  # osu_xccl_*: NCCL/RCCL under OSU's loop
     log.collective = collective
-    log.program = PROGRAMS.get(collective, "")
-    spec = registry.get(collective) if collective in registry.names() else None
+    log.program = next((t for t in spec.tool_names if t.startswith("osu_")), "") if spec else ""
     log.size_per_rank = bool(spec and spec.mpi_size_per_rank)
     log.params = {"test": m.group(0).lstrip("# ").strip(), "value": kind, "line": line_no}
     log.params["statistic"] = STATISTIC["p2p_time" if spec and spec.point_to_point and kind == "time" else kind or
@@ -171,7 +150,9 @@ def _row(log: ParsedLog, s: str, columns: list[str], line_no: int) -> None:
                       ("avg latency", "avg_us"), ("bandwidth", "bandwidth_MBps")):
         if key in values:
             stats[name] = values[key]
-    if kind == "bandwidth":  # the printed bandwidth is busbw: it already counts both directions of a bidir test
+    if kind == "bandwidth" and "bandwidth" not in values:
+        log.skipped.append((line_no, "no bandwidth column"))
+    elif kind == "bandwidth":  # the printed bandwidth is busbw: it already counts both directions of a bidir test
         factor = registry.get(log.collective).busbw_factor(2)
         log.rows.append(bandwidth_row(size, elt, dtype, values["bandwidth"], factor, stats, line_no, wrong))
     elif kind == "time":

@@ -118,15 +118,12 @@ def check_consistency(log: ParsedLog, spec: Optional[CollectiveSpec]) -> list[st
     return problems
 
 
-LEGACY_GATHER = ("all_gather", "reduce_scatter")
-
-
 def legacy_gather_ranks(log: ParsedLog, spec: Optional[CollectiveSpec]) -> Optional[int]:
     """nccl-tests before June 2020 (nccl-tests#45, fixed in ec1b5e2) printed all_gather and
     reduce_scatter with algbw = busbw = (n-1)/n x size/t. Such a log is recognised by its numbers, not
     guessed: algbw equals busbw on every row big enough to tell, size/(count x element) is one integer
     n > 1 on every row, and algbw is size/t x (n-1)/n within what the printed digits allow. Returns n."""
-    if spec is None or spec.name not in LEGACY_GATHER or not log.rows:
+    if spec is None or not spec.pre2020_algbw_is_busbw or not log.rows:
         return None
     from fabricbench.collectives.dtypes import get_dtype
 

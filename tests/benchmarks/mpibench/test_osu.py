@@ -88,6 +88,8 @@ RECORDED = {  # file -> (collective, rows, last size as OSU prints it, its numbe
     "recorded__osu_reduce_scatter-np2-full.txt": ("reduce_scatter", 19, 1048576, 884.64),
     "recorded__ombpy-latency.txt": ("p2p_latency", 22, 1048576, 146.95),
     "recorded__ombpy-bw.txt": ("p2p_bw", 21, 1048576, 8427.63),
+    "recorded__omb53-osu_latency.txt": ("p2p_latency", 24, 4194304, 1546.06),  # OMB 5.x header: 0 B to 4 MiB
+    "recorded__omb53-osu_allreduce-full.txt": ("all_reduce", 15, 65536, 44.85),
 }
 
 
