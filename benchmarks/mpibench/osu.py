@@ -22,6 +22,7 @@ from fabricbench.benchmarks.mpibench.launch import Launch, parse_launch
 from fabricbench.benchmarks.mpibench.rows import bandwidth_row, time_row
 from fabricbench.benchmarks.nccltests.model import ParsedLog
 from fabricbench.collectives import registry
+from fabricbench.collectives.spec import CollectiveSpec
 
 _TITLE = re.compile(r"^#\s*(?:OSU (MPI|NCCL|RCCL|XCCL)(?:-(CUDA|ROCM|ROCm|OpenACC|SYCL))?|OMB-Py MPI|OMB Python MPI)"
                     r"\s+(.+?)\s+Test(?:\s+v(\S+))?\s*$")
@@ -83,19 +84,18 @@ def _start(m: re.Match, source: str, recent: list[str], line_no: int) -> ParsedL
     log.program = next((t for t in spec.tool_names if t.startswith("osu_")), "") if spec else ""
     log.size_per_rank = bool(spec and spec.mpi_size_per_rank)
     log.params = {"test": m.group(0).lstrip("# ").strip(), "value": kind, "line": line_no}
-    log.params["statistic"] = STATISTIC["p2p_time" if spec and spec.point_to_point and kind == "time" else kind or
-                                        "time"]
+    p2p_time = bool(spec and spec.point_to_point and kind == "time")
+    log.params["statistic"] = STATISTIC["p2p_time" if p2p_time else kind or "time"]
     if accel:
         log.params["accelerator_build"] = accel
     launch = next((x for line in reversed(recent) if (x := parse_launch(line, "osu_"))), None)
-    _apply_launch(log, launch, collective)
+    _apply_launch(log, launch, spec)
     if not collective:
         log.skipped.append((line_no, f"OSU test {m.group(3)!r}: no collective spec for it"))
     return log
 
 
-def _apply_launch(log: ParsedLog, launch: Optional[Launch], collective: str) -> None:
-    spec = registry.get(collective) if collective in registry.names() else None
+def _apply_launch(log: ParsedLog, launch: Optional[Launch], spec: Optional[CollectiveSpec]) -> None:
     if spec is not None and spec.point_to_point:  # OSU's point-to-point tests run on exactly two ranks
         log.nranks_derived = 2
     if launch is None:
