@@ -26,7 +26,8 @@ def case_banner(meta: Mapping[str, Any]) -> str:
     return (f"# {meta['collective']}  backend {meta['backend']} ({meta['transport']} on {meta['device']})"
             f"  {meta['dtype']}  {'in-place' if meta['inplace'] else 'out-of-place'}"
             f"  timing {meta['timing']}/{meta['timer']}  {meta['nranks'] or 'unknown'} ranks on "
-            f"{meta['nnodes'] or 'unknown'} node(s)")  # 0 = unknown (a log that names none): never shown as 0
+            f"{meta['nnodes'] or 'unknown'} node(s)"  # 0 = unknown (a log that names none): never shown as 0
+            + (f"  communicator {meta['comm_name']}" if isinstance(meta.get("comm_name"), str) else ""))
 
 
 def pairs_label(pairs: Any, round_index: Any = None, hosts: Optional[Mapping[int, str]] = None,
@@ -77,7 +78,8 @@ def summary_tables(runs: Any) -> list[str]:
             out.append("# no completed sizes")
             continue
         rows_all = []
-        for _, group in mine.groupby(key, sort=False, dropna=False):
+        by = key + [c for c in ("comm_name",) if c in mine.columns]  # production: one table per communicator
+        for _, group in mine.groupby(by, sort=False, dropna=False):
             rows = group.to_dict("records")
             rows_all += rows
             out.append(case_banner(rows[0]))

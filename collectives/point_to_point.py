@@ -87,7 +87,7 @@ P2P_BW = register(
         ops_per_sample=lambda ctx: ctx.window,  # time per message = window time / window
         native_kernel="p2p_bw",
         description="unidirectional stream of a window of messages; size = message",
-        tool_names=("osu_bw", "Uniband", "OSU Bandwidth"),
+        tool_names=("osu_bw", "Uniband", "OSU Bandwidth", "Send"),  # NCCL Inspector p2p_perf: one Send is one transfer
         one_way=True,
         peak_scope="gpu",
     )

@@ -18,6 +18,7 @@ from fabricbench.reports.analysis import enrich
 from fabricbench.reports.diagnose import diagnose_run
 from fabricbench.reports.explain.explain import explain
 from fabricbench.reports.html import render
+from fabricbench.reports.production import per_op
 
 
 @dataclass
@@ -36,7 +37,7 @@ class Report:
 def diagnostics(runs: Runs) -> dict[str, dict]:
     """Diagnosis of every run that has pattern (pairwise/bisection/intra) points or located nodes."""
     pts = runs.points
-    chosen = {run_id for run_id, rec in runs.records.items() if rec.locate.get("rounds")}
+    chosen = {run_id for run_id, rec in runs.records.items() if rec.locate.get("rounds") or rec.production}
     if not pts.empty and "pairs" in pts.columns:
         chosen |= set(pts.loc[pts["pairs"].notna(), "run_id"])
     return {run_id: diagnose_run(runs, run_id) for run_id in runs.records if run_id in chosen}
@@ -59,6 +60,9 @@ def build_report(paths: list[str], title: Optional[str] = None, gate: Optional[d
     if runs.summary.empty:
         raise UsageError("no completed sizes in " + " ".join(paths) + ": " + "; ".join(problems[:3]))
     enriched = enrich(runs.summary, runs.runs)
+    prod_ids = {run_id for run_id, rec in runs.records.items() if rec.production}
+    bench = enriched[~enriched["run_id"].isin(prod_ids)]  # production is another timing mode: its own section
     html = render(enriched, runs.runs, problems, [str(a) for a in paths], title,
-                  diagnostics=diagnostics(runs), points=runs.points, gate=gate, explained=explain(runs, enriched))
+                  diagnostics=diagnostics(runs), points=runs.points, gate=gate, explained=explain(runs, bench),
+                  production_ops=per_op(runs.points, runs.matrix) if prod_ids else None, records=runs.records)
     return Report(html, len(runs.runs), len(enriched), int(enriched["family"].nunique()), problems)

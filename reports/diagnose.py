@@ -11,7 +11,9 @@ when more than half of its links (and at least two) are slow: then the node is n
 links. Thresholds are arguments, documented in docs/diagnosis.md.
 
 Stragglers. In collective points every rank times every iteration; the rank that is last far
-more often than 1/n of the time, with a skew beyond the noise, in most points, is named.
+more often than 1/n of the time, with a skew beyond the noise, in most points, is named. In a
+production job's operations (NCCL Inspector) the late rank is the one whose own time is the
+shortest instead: reports/production.py names it per communicator.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
+from fabricbench.benchmarks.model.enums import TimingMode
 from fabricbench.benchmarks.model.load import Runs
 from fabricbench.collectives import registry
+from fabricbench.reports.production import late_ranks
 
 Z_THRESHOLD = 4.0
 REL_THRESHOLD = 0.25
@@ -124,7 +128,10 @@ def stragglers(points: pd.DataFrame, samples: pd.DataFrame, hosts: dict[int, str
     if points.empty or "nranks" not in points.columns:
         return []
     pattern = points["pattern"] if "pattern" in points.columns else pd.Series("collective", index=points.index)
-    coll = points[(pattern.fillna("collective") == "collective") & (points["nranks"] >= 3)]
+    # production operations are judged by late_ranks (reports/production.py): there the late rank is the shortest
+    timing = points["timing"].astype(str) if "timing" in points.columns else pd.Series("", index=points.index)
+    coll = points[(pattern.fillna("collective") == "collective") & (points["nranks"] >= 3)
+                  & timing.ne(str(TimingMode.PRODUCTION))]
     if coll.empty:
         return []
     s = samples.merge(coll[["run_id", "point_id", "nranks"]], on=["run_id", "point_id"])
@@ -182,6 +189,8 @@ def diagnose_run(runs: Runs, run_id: str, **thresholds: float) -> dict[str, Any]
     ranks = ranks[ranks["run_id"] == run_id] if not ranks.empty else ranks
     result = diagnose(points, samples, ranks, rec.rank_hosts(), **thresholds)
     result["verdicts"] += located(rec.locate)
+    if rec.production:
+        result["verdicts"] += late_ranks(points, runs.matrix, {run_id: int(rec.production.get("first_dump_us") or 0)})
     result["locate"] = locate_rounds(rec.locate)
     for v in result["verdicts"]:
         v["run_id"] = run_id

@@ -29,7 +29,7 @@ FAMILIES = {  # name -> (type, unit, help)
     # a gauge of 1 (not OpenMetrics' info type): promtool and the Prometheus text parser read it too
     "run_info": ("gauge", "", "one per run, value 1: its source, status, classification and where it ran"),
     "explain_cause": ("gauge", "", "1 for each cause explain names for a run (configs/explain/rules.yaml)"),
-    "diagnose_finding": ("gauge", "", "1 for each slow link, slow node or straggler diagnose names"),
+    "diagnose_finding": ("gauge", "", "1 for each slow link, slow node, straggler or late rank diagnose names"),
     "gate_verdict": ("gauge", "", "the gate's verdict per unit: 1 pass, 0 fail, -1 inconclusive, -2 invalid"),
 }
 GATE_VALUE = {"pass": 1, "fail": 0, "inconclusive": -1, "invalid": -2}  # skipped units are not compared: none
@@ -72,8 +72,13 @@ def samples(enriched: pd.DataFrame, runs: pd.DataFrame, explained: Optional[dict
             findings: Optional[list[dict]] = None, gate: Optional[dict] = None) -> dict[str, list[tuple[str, str]]]:
     """Metric family -> [(labels, value)]."""
     out: dict[str, list[tuple[str, str]]] = {name: [] for name in FAMILIES}
-    for _, row in enriched.iterrows():
-        labels = _labels((k, _point_label(row, k)) for k in POINT_LABELS)
+    seen: set[str] = set()
+    for ordinal, (_, row) in enumerate(enriched.iterrows()):
+        # a production job's communicator (NCCL Inspector) is part of what a point is
+        labels = _labels([*((k, _point_label(row, k)) for k in POINT_LABELS), ("comm", row.get("comm_name"))])
+        if labels in seen:  # two points alike in every label (point-to-point links of one job): number them
+            labels = labels[:-1] + f',point="{ordinal}"}}'
+        seen.add(labels)
         for name, col, scale in (("busbw_bytes_per_second", "busbw_gbps", 1e9),
                                  ("algbw_bytes_per_second", "algbw_gbps", 1e9),
                                  ("latency_seconds", "time_us_median", 1e-6)):
@@ -86,10 +91,11 @@ def samples(enriched: pd.DataFrame, runs: pd.DataFrame, explained: Optional[dict
                                     ("instance_type", r.get("instance_type")), ("hosts", r.get("hosts") or None)]),
                            "1"))
     for run in (explained or {}).get("runs", []):
-        for c in run.get("causes", []):
-            out["explain_cause"].append((_labels([("run_id", run["run_id"]), ("cause", c["cause"])]), "1"))
+        for cause in dict.fromkeys(c["cause"] for c in run.get("causes", [])):  # one series per distinct cause
+            out["explain_cause"].append((_labels([("run_id", run["run_id"]), ("cause", cause)]), "1"))
     for f in findings or []:
         out["diagnose_finding"].append((_labels([("run_id", f.get("run_id")), ("kind", f.get("kind")),
+                                                 ("comm", (f.get("evidence") or {}).get("comm_name")),
                                                  ("hosts", ",".join(f.get("hosts") or [])),
                                                  ("ranks", ",".join(map(str, f.get("ranks") or [])))]), "1"))
     for u in (gate or {}).get("units", []):

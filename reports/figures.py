@@ -226,7 +226,24 @@ def _rank_skew_figure(points: pd.DataFrame, title: str) -> str:
     return _uri(fig)
 
 
+def _timeline_figure(line: pd.DataFrame, dips: pd.DataFrame, title: str) -> str:
+    """busbw over a production job's life, one line per collective and size, its dips shaded."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    for (coll, size, n), g in line.groupby(["collective", "size_bytes", "nranks"], sort=True):
+        ax.plot(g["t_s"], g["busbw_gbps"], marker=".", markersize=3, label=f"{coll} {format_size(int(size))} {n}r")
+    for d in dips.itertuples(index=False):
+        ax.axvspan(d.start_s, d.end_s, color="red", alpha=0.12, linewidth=0)
+    ax.set_xlabel("seconds since the job's first record")
+    ax.set_ylabel("busbw (GB/s)")
+    ax.set_title(title, fontsize=9)
+    ax.xaxis.set_major_formatter(_PLAIN_FMT)
+    ax.yaxis.set_major_formatter(_PLAIN_FMT)
+    _legend(ax)
+    return _uri(fig)
+
+
 busbw_figure = deferred(_busbw_figure)
+timeline_figure = deferred(_timeline_figure)
 latency_figure = deferred(_latency_figure)
 ratio_figure = deferred(_ratio_figure)
 heatmap_figure = deferred(_heatmap_figure)

@@ -14,7 +14,7 @@ import jinja2
 import pandas as pd
 
 from fabricbench.benchmarks.sizes import format_size
-from fabricbench.reports import analysis, figures
+from fabricbench.reports import analysis, figures, production
 from fabricbench.reports.diagnose import higher_is_better
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -108,6 +108,29 @@ def family_sections(enriched: pd.DataFrame, runs: pd.DataFrame, warns: pd.DataFr
     return sections
 
 
+def production_sections(ops: pd.DataFrame, enriched: pd.DataFrame, records: dict, diagnostics: dict) -> list[dict]:
+    """Per production job: its structure, late ranks, what it used against a benchmark of its family, and its
+    busbw over time with the dips marked (reports/production.py)."""
+    out = []
+    used = production.versus_benchmark(production.usage(ops), enriched)
+    line = production.timeline(ops)
+    dips = production.dips(line)
+    for run_id, rec in sorted(records.items()):
+        if not rec.production:
+            continue
+        job = rec.production
+        mine_line, mine_dips = line[line["run_id"] == run_id], dips[dips["run_id"] == run_id]
+        verdicts = [v for v in diagnostics.get(run_id, {}).get("verdicts", []) if v["kind"] == "late_rank"]
+        out.append({
+            "run_id": run_id, "instance_type": rec.instance.instance_type, "job": job,
+            "comms": job.get("communicators", []), "started": rec.started, "ended": rec.ended,
+            "late": verdicts, "used": _records(used[used["run_id"] == run_id]),
+            "dips": _records(mine_dips),
+            "timeline": figures.timeline_figure(mine_line, mine_dips, f"busbw over the job, run {run_id[-6:]}")
+            if not mine_line.empty else None})
+    return out
+
+
 def cross_family(enriched: pd.DataFrame) -> list[dict]:
     out = []
     # families of the catalog only: a GPU-and-fabric group of unknown machines is no family or cloud
@@ -124,14 +147,19 @@ def cross_family(enriched: pd.DataFrame) -> list[dict]:
 def render(enriched: pd.DataFrame, runs: pd.DataFrame, problems: list[str], inputs: list[str],
            title: Optional[str] = None, diagnostics: Optional[dict] = None,
            points: Optional[pd.DataFrame] = None, gate: Optional[dict] = None,
-           explained: Optional[dict] = None) -> str:
+           explained: Optional[dict] = None, production_ops: Optional[pd.DataFrame] = None,
+           records: Optional[dict] = None) -> str:
+    """enriched holds every row; production rows (a different timing mode) get their own section only."""
+    prod_ids = {run_id for run_id, rec in (records or {}).items() if rec.production}
+    everything = enriched
+    enriched = enriched[~enriched["run_id"].isin(prod_ids)] if prod_ids and not enriched.empty else enriched
     warns = analysis.warnings(enriched, runs)
     model = {
         "title": title or "fabricbench report",
         "generated": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "inputs": inputs,
         "problems": problems,
-        "families": _records(analysis.families(enriched, runs)),
+        "families": _records(analysis.families(everything, runs)),  # production jobs count in their family
         "headline": _records(head := analysis.headline(enriched)) if not enriched.empty else [],
         "headline_groups": _records(analysis.headline_groups(head)) if not enriched.empty else [],
         "sections": family_sections(enriched, runs, warns, diagnostics, points) if not enriched.empty else [],
@@ -141,6 +169,8 @@ def render(enriched: pd.DataFrame, runs: pd.DataFrame, problems: list[str], inpu
         "columns": TABLE_COLUMNS,
         "gate": gate,
         "explained": explained or {"runs": [], "causes": []},
+        "production": production_sections(production_ops if production_ops is not None else pd.DataFrame(),
+                                           everything, records or {}, diagnostics or {}) if prod_ids else [],
     }
     figures.draw_all(list(_pending(model)))
     return _env().get_template("report.html.j2").render(**model)

@@ -13,3 +13,4 @@ H200 = DATA / "nccl-tests-h200-1gpu"  # real nccl-tests output of every format f
 CATALOG_SOURCE = DATA / "instances-source.csv"  # the sourced instance catalog configs/instances.csv follows
 OTHER = DATA / "other-logs"  # rccl-tests, old nccl-tests, OSU and IMB outputs, published or recorded (INDEX.md)
 LEGACY = DATA / "legacy-results"  # results folders written by main before the typed model (README.md)
+INSPECTOR = DATA / "inspector"  # NCCL Inspector dumps (README.md: synthetic, from the plugin source tarball)

@@ -26,7 +26,7 @@ from fabricbench.benchmarks.model.store import SAMPLES_FILE, iter_points, sample
 from fabricbench.benchmarks.model.summary import per_iteration, summary_row
 
 COLUMNAR_FILE = "samples.parquet"
-FORMAT = "2"  # bump when the layout or the summary formulas change: old caches are rebuilt
+FORMAT = "3"  # bump when the layout or the summary formulas change: old caches are rebuilt
 BATCH_VALUES = 1 << 24  # values per row group: bounds the writer's memory on huge runs
 
 

@@ -74,6 +74,7 @@ class TimingMode(StrEnum):
     CPUTIME = "cputime"  # nccl-tests -C 1: CPU launch time, not a latency
     OSU = "osu"  # an OSU Micro-Benchmarks row: the mean over its iterations, averaged over ranks
     IMB = "imb"  # an Intel MPI Benchmarks row: per-rank mean over repetitions, the slowest rank (t_max)
+    PRODUCTION = "production"  # a real job's operations (NCCL Inspector): never gated against benchmark runs
 
 
 class LogClass(StrEnum):

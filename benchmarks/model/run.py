@@ -344,6 +344,9 @@ class RunRecord:
     hang: dict[str, Any] = field(default_factory=dict, metadata=doc(
         "on a timeout: the stage it stopped in, what it waited for, the missing ranks and hosts, "
         "each rank's last progress"))
+    production: dict[str, Any] = field(default_factory=dict, metadata=doc(
+        "NCCL Inspector jobs: mode, format version, files, lines, communicators (name, ranks, hosts), "
+        "operations some rank never reported, lines not read"))
     fabric_counters: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict, metadata=doc(
         "per host, per RDMA NIC port ('dev:port'): the sysfs counters that grew during the run"))
     inferred: Optional[Inferred] = field(default=None, metadata=doc(

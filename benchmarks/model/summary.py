@@ -27,11 +27,11 @@ SUMMARY_COLUMNS = [
 EXTRA_COLUMNS = [
     "trusted", "root", "transport", "timing", "timer", "ops_per_sample", "busbw_factor", "time_us_mean_ranks",
     "skew_us_median", "slowest_rank", "slowest_rank_share", "ci_method", "valid", "source", "run_id",
-    "pattern", "algo", "proto", "nchannels", "statistic",
+    "pattern", "algo", "proto", "nchannels", "statistic", "comm_name",
 ]
 # Optional columns a source prints per row (rccl-tests: algo proto nchannels; OSU/IMB: which statistic
 # the time is); empty where the source has none.
-ROW_FACTS = ("algo", "proto", "nchannels", "statistic")
+ROW_FACTS = ("algo", "proto", "nchannels", "statistic", "comm_name")  # comm_name: a production job's communicator
 ALL_COLUMNS = SUMMARY_COLUMNS + EXTRA_COLUMNS
 FLOAT_COLUMNS = ["time_us_median", "time_us_p99", "time_us_ci_low", "time_us_ci_high", "time_us_min", "time_us_max",
                  "algbw_gbps", "busbw_gbps", "busbw_factor", "time_us_mean_ranks", "skew_us_median",

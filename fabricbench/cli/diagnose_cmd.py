@@ -48,6 +48,17 @@ def main(args: Any) -> int:
                 print(f"slow node {v['hosts'][0]}: {ev['slow_links']} of {ev['links']} links slow, median "
                       f"{ev['median_value']:.4g} vs healthy {ev['healthy_value']:.4g} "
                       f"[{ev['collective']} at {ev['size_bytes']} B]")
+            elif v["kind"] == "late_rank":  # a production job's rank the others wait for (NCCL Inspector)
+                window = f", {ev['window'][0]} .. {ev['window'][1]}" if ev.get("window") else ""
+                kernel = (f"; its kernel started last in {ev['kernel_started_last']:.0%}"
+                          if ev.get("kernel_started_last") is not None else "")
+                pid = f" pid {ev['pid']}" if ev.get("pid") else ""
+                print(f"late rank {v['ranks'][0]} of communicator {ev['comm_name'] or ev['comm']} ({ev['nranks']} "
+                      f"ranks) on {v['hosts'][0]}{pid}: shortest in {ev['median_share_shortest']:.0%} of {ev['ops']} "
+                      "operations, "
+                      f"the others waited {ev['median_wait_us']:.4g} us ({ev['median_wait_rel']:.0%}) for it{kernel}; "
+                      f"{ev['points_flagged']} of {ev['points_judged']} points{window} "
+                      f"[{', '.join(ev['collectives'])}]")
             else:
                 print(f"straggler rank {v['ranks'][0]} on {v['hosts'][0]}: last in {ev['median_share_last']:.0%} of "
                       f"iterations in {ev['points_flagged']} of {ev['points_judged']} points")

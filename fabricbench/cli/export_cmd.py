@@ -60,4 +60,6 @@ def openmetrics(paths: list[str], gate_json: Optional[str]) -> str:
             raise UsageError(f"--gate: {gate_json}: not a readable gate JSON ({exc})") from None
     enriched = enrich(runs.summary, runs.runs)
     findings = [dict(v, run_id=run_id) for run_id in runs.records for v in diagnose_run(runs, run_id)["verdicts"]]
-    return render(samples(enriched, runs.runs, explain(runs, enriched), findings, gate))
+    production = {run_id for run_id, rec in runs.records.items() if rec.production}  # explained in the report only
+    explained = explain(runs, enriched[~enriched["run_id"].isin(production)])
+    return render(samples(enriched, runs.runs, explained, findings, gate))

@@ -7,6 +7,7 @@ import os
 import sys
 from typing import Any
 
+from fabricbench.benchmarks import inspector
 from fabricbench.benchmarks.config import did_you_mean
 from fabricbench.benchmarks.model.enums import LogClass
 from fabricbench.benchmarks.model.errors import FabricbenchError, UsageError
@@ -19,7 +20,8 @@ from fabricbench.collectives import registry
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("logs", nargs="+",
-                   help="nccl-tests/rccl-tests (text, -J JSON, --output_file lines), OSU or IMB output files")
+                   help="nccl-tests/rccl-tests (text, -J JSON, --output_file lines), OSU or IMB output files, "
+                        "NCCL Inspector dump directories (JSON or Prometheus mode)")
     p.add_argument("--out", default="results", help="results directory (default results/)")
     p.add_argument("--collective", help="collective of every log, when the logs do not say")
     p.add_argument("--instance-type", help="instance type the logs ran on, when they do not say")
@@ -49,6 +51,18 @@ def main(args: Any) -> int:
     failures, not_tables, first_failure = 0, 0, None
     print(f"{'file':<60} {'classification':<13} {'rows':>5}  run / reason")
     for path in args.logs:
+        if inspector.is_dump(path):  # an NCCL Inspector dump (directory or file): one run per job
+            try:
+                run_dir, rec = inspector.ingest(path, args.out, args.instance_type, args.tag)
+            except FabricbenchError as exc:
+                if len(args.logs) > 1:
+                    print(f"fabricbench: warning: {exc}", file=sys.stderr)
+                failures += 1
+                first_failure = first_failure or exc
+                continue
+            print(f"{shorten(str(path), 60):<60} {'production':<13} {rec.points_completed:>5}  {run_dir}")
+            print(f"{'':<60} {'':<13} {'':>5}    {rec.status_reason}")
+            continue
         try:
             found = read_logs(path, collective)
         except FabricbenchError as exc:

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from fabricbench.reports.export_openmetrics import escape, render, samples
-from tests.datasets import DATA, OTHER
+from tests.datasets import DATA, INSPECTOR, OTHER
 from tests.helpers import ROOT
 from tests.reports.explain.test_explain import inject
 from tests.reports.explain.test_rules import CASES, FAMILY
@@ -32,6 +32,7 @@ def exported(tmp_path_factory):
     assert cli("ingest", log, OTHER / "imb__oci-bm-optimized3-36-roce-4node__ocitutorials-run-imb.txt",
                "--out", runs, "--instance-type", "p5.48xlarge", "--nodes", "2", "--collective", "all_reduce"
                ).returncode == 0
+    assert cli("ingest", INSPECTOR / "plugin-synthetic-64r8h", "--out", runs).returncode == 0  # a production job
     launches = tmp / "launches"
     shutil.copytree(DATA / "gate-launches", launches)
     gate = cli("gate", "--candidate", launches / "cand", "--control", launches / "ctrl", "--json", tmp / "g.json")
@@ -70,6 +71,14 @@ def test_both_prometheus_client_parsers_read_it_back(exported):
     assert verdicts and set(verdicts) == {u["unit"] for u in gate["units"] if u["verdict"] != "skipped"}
     imb = [s for s in om["fabricbench_latency_seconds"].samples if s.labels["timing"] == "imb"]
     assert any(s.labels["nranks"] == "144" and s.value == pytest.approx(0.43331153) for s in imb)
+    late = {(s.labels["comm"], s.labels["ranks"], s.labels["hosts"]) for s in om["fabricbench_diagnose_finding"].samples
+            if s.labels["kind"] == "late_rank"}
+    assert late == {("world", "13", "node-01"), ("tp1", "5", "node-01")}
+    prod = [s for s in om["fabricbench_busbw_bytes_per_second"].samples if s.labels["timing"] == "production"]
+    assert len({s.labels["comm"] for s in prod}) == 9
+    for family in om.values():  # every series once: communicators of one job are told apart by their label
+        keys = [tuple(sorted(s.labels.items())) for s in family.samples]
+        assert len(keys) == len(set(keys)), family.name
 
 
 def test_label_values_are_escaped_and_nan_is_never_a_value():

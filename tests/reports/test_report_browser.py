@@ -118,3 +118,33 @@ def test_bad_inputs_each_get_one_line_and_the_rest_renders(tmp_path):
     assert any("badmeta/run.json: invalid JSON" in ln for ln in lines)
     assert "Traceback" not in proc.stderr and out.exists()
     assert run_cli("report", str(empty), "--out", str(out)).returncode == 2
+
+
+@browser_only
+def test_report_of_a_production_job_beside_a_benchmark_of_its_family(browser, tmp_path):
+    from tests.support import inspector_synth
+
+    dump = tmp_path / "dump"
+    inspector_synth.generate(dump, ranks=16, hosts=2, ops=240, late_rank=11, slow_period=(120, 160), seed=2)
+    hostile = "<b>tp0</b>"  # a communicator name is the job's input: text, never markup
+    for f in dump.iterdir():
+        f.write_text(f.read_text().replace('"comm_name":"tp0"', '"comm_name":"<b>tp0</b>"'))
+    assert run_cli("ingest", str(dump), "--out", str(tmp_path / "runs"), "--instance-type", "p5.48xlarge"
+                   ).returncode == 0
+    assert run_cli("ingest", str(LOGS / "all_reduce__aws-p5-48xlarge-2node__adt-readme.txt"), "--out",
+                   str(tmp_path / "runs"), "--instance-type", "p5.48xlarge").returncode == 0
+    out = tmp_path / "report.html"
+    proc = run_cli("report", str(tmp_path / "runs"), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert hostile not in out.read_text()
+    seen = inspect(browser, out, "production-job")
+    _assert_clean(seen)
+    text = seen["text"]
+    assert "Production job: run" in text and "What the job used" in text
+    assert "late rank 11 of world on node-01 (pid 40011)" in text and "late rank 3 of tp1 on node-01" in text
+    assert hostile in text
+    assert "% of bench" in text and "adt-readme" not in text.split("What the job used")[0]
+    assert any(a.startswith("busbw over the job") for a in
+               browser.execute_script("return Array.from(document.images).map(i => i.alt)"))
+    dips = browser.execute_script("return document.querySelectorAll('table.dips tr').length")
+    assert dips >= 2  # the slow period is marked
