@@ -173,12 +173,16 @@ def write_job(job: Job, root: str, out_dir: str, instance_type: Optional[str] = 
         "mode": "json", "format_version": job.version, "files": job.files, "lines": job.lines, "bytes": job.bytes,
         "unread_lines": job.unread, "first_dump_us": t0, "last_dump_us": t1, "communicators": comms,
         "incomplete_ops": dict(+missing), "ops_without_spec": dict(without_spec),
+        "files_skipped": job.skipped_files[:20],
     }
     rec.status = RunStatus.OK if rec.points_completed else RunStatus.FAILED
     notes = [f"{job.files} file(s), {job.lines} line(s), {len(comms)} communicator(s)"]
     if sum(missing.values()):
         notes.append(f"{sum(missing.values())} operation(s) some rank never reported: counted, not in the samples ("
                      + ", ".join(f"{k}: {v}" for k, v in missing.items() if v) + ")")
+    if job.skipped_files:
+        notes.append(f"{len(job.skipped_files)} file(s) whose first line is no Inspector record skipped, e.g. "
+                     f"{job.skipped_files[0]}")
     if job.unread:
         notes.append(f"{job.unread} line(s) not read, e.g. {job.unread_examples[0]}")
     if without_spec:

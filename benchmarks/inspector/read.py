@@ -67,6 +67,7 @@ class Job:
     unread_examples: list[str] = field(default_factory=list)  # 'file:line: why'
     version: str = ""
     git_revs: set[str] = field(default_factory=set)
+    skipped_files: list[str] = field(default_factory=list)  # under the dump, not Inspector logs by their first line
 
     def procs(self) -> dict[tuple[str, int], tuple[str, int]]:
         """(communicator, rank) -> (host, pid)."""
@@ -110,6 +111,7 @@ def read_job(root: Path) -> Job:
     """Every operation of the Inspector files under root (a directory, searched recursively, or one file)."""
     job = Job()
     found = inspector_files(root)
+    job.skipped_files = sorted(str(p.relative_to(root)) for p in set(files(root)) - set(found)) if root.is_dir() else []
     if not found:
         raise UsageError(f"{root}: no NCCL Inspector JSON logs ({', '.join(SUFFIXES)} files whose first line "
                          "has header, metadata and inspector_output_format_version)")
@@ -136,19 +138,25 @@ def _read_file(job: Job, path: Path) -> None:
                 if perf is None:
                     continue
                 key = (header["id"], kind, perf[prefix], perf[prefix + "_msg_size_bytes"],
-                       perf[prefix + "_timing_source"], header["rank"])
+                       perf[prefix + "_timing_source"], header["rank"], header["n_ranks"])
                 ops = cache.get(key)
                 if ops is None:
                     ops = cache[key] = _rank_ops(series, key, header, meta, perf, prefix)
-                ops.sn.append(perf[prefix + "_sn"])
-                ops.time_us.append(perf[prefix + "_exec_time_us"])
-                ops.dump_us.append(meta["dump_timestamp_us"])
-                if prefix == "p2p":
-                    ops.peer.append(perf["p2p_peer"])
-                trace = perf.get("event_trace_ts")
-                if trace is not None:
-                    ops.kernel_start_us.append(_kernel_start(trace))
-        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, OverflowError) as exc:
+                n0 = len(ops.sn)
+                try:  # the typed arrays refuse a value of the wrong type; then none of this line stays
+                    ops.sn.append(perf[prefix + "_sn"])
+                    ops.time_us.append(perf[prefix + "_exec_time_us"])
+                    ops.dump_us.append(meta["dump_timestamp_us"])
+                    if prefix == "p2p":
+                        ops.peer.append(perf["p2p_peer"])
+                    trace = perf.get("event_trace_ts")
+                    if trace is not None:
+                        ops.kernel_start_us.append(_kernel_start(trace))  # last: nothing after it to undo
+                except Exception:
+                    for a in (ops.sn, ops.time_us, ops.dump_us, ops.peer):
+                        del a[n0:]
+                    raise
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, OverflowError, AttributeError) as exc:
             job.unread += 1
             if len(job.unread_examples) < MAX_LISTED:
                 why = "not JSON (torn or partial line)" if isinstance(exc, orjson.JSONDecodeError) else \
@@ -159,11 +167,16 @@ def _read_file(job: Job, path: Path) -> None:
 
 def _rank_ops(series: dict[tuple, Series], key: tuple, header: dict[str, Any], meta: dict[str, Any],
               perf: dict[str, Any], prefix: str) -> RankOps:
+    n_ranks, rank = header["n_ranks"], key[5]
+    if not (isinstance(n_ranks, int) and isinstance(rank, int) and 0 <= rank < n_ranks):
+        raise ValueError(f"rank {rank!r} of n_ranks {n_ranks!r}")
     skey = key[:5]
     s = series.get(skey)
     if s is None:
         s = series[skey] = Series(str(key[0]), str(header.get("comm_name", "")), key[1], str(key[2]), int(key[3]),
-                                  str(key[4]), int(header["n_ranks"]), int(header.get("nnodes") or 0))
+                                  str(key[4]), n_ranks, int(header.get("nnodes") or 0))
+    elif s.n_ranks != n_ranks:
+        raise ValueError(f"n_ranks {n_ranks} differs from its communicator's {s.n_ranks}")
     alg, bus = perf.get(prefix + "_algobw_gbs"), perf.get(prefix + "_busbw_gbs")
     if s.nccl_ratio is None and alg and bus:
         s.nccl_ratio = float(bus) / float(alg)
@@ -177,7 +190,7 @@ def _rank_ops(series: dict[tuple, Series], key: tuple, header: dict[str, Any], m
 def _kernel_start(trace: dict[str, Any]) -> int:
     """When this rank's kernel began (the earliest channel start): the late rank's starts last."""
     starts = [e["kernel_start_ts"] for e in trace.get("kernel_events", ()) if e.get("kernel_start_ts")]
-    return min(starts) if starts else int(trace.get("coll_start_ts") or trace.get("p2p_start_ts") or 0)
+    return int(min(starts)) if starts else int(trace.get("coll_start_ts") or trace.get("p2p_start_ts") or 0)
 
 
 def _version(job: Job, meta: dict[str, Any], path: Path) -> None:

@@ -114,6 +114,7 @@ def test_gzip_jsonl_and_nested_folders_read_the_same(tmp_path):
             shutil.copy(f, dest / (f.stem + ".jsonl"))
     (tmp_path / "mixed" / "notes.log").write_text("not an inspector log\n")  # a plain log beside them is skipped
     a, b = read.read_job(tmp_path / "plain"), read.read_job(tmp_path / "mixed")
+    assert b.skipped_files == ["notes.log"]
     assert (a.files, a.lines, b.files, b.lines, b.unread) == (8, b.lines, 8, a.lines, 0)
     assert {k: {r: list(o.time_us) for r, o in s.ranks.items()} for k, s in a.series.items()} == \
         {k: {r: list(o.time_us) for r, o in s.ranks.items()} for k, s in b.series.items()}
@@ -169,3 +170,39 @@ def test_prometheus_size_buckets_follow_the_plugin():
     assert [synth.size_range(n) for n in (0, 1, 1023, 1024, 1536, 1 << 20, (1 << 26) + 5, 3 << 30)] == \
         ["0B", "1-2B", "1023-1024B", "1-2KB", "1-2KB", "1-2MB", "64-65MB", "3-4GB"]
     assert prom.size_bucket("64-65MB") == (64 << 20, 65 << 20) and prom.size_bucket("1-2") is None
+
+
+def test_damaged_records_are_counted_never_a_traceback(tmp_path):
+    """Each damaged line of the shipped dump (a value of the wrong type, a missing key, a rank outside its
+    communicator, bytes cut out) is either still a valid record or counted as unread; ingest never fails."""
+    import random
+
+    rng = random.Random(13)
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    damaged = 0
+    for f in sorted(SHIPPED.iterdir())[:16]:
+        lines = gzip.decompress(f.read_bytes()).decode().splitlines()
+        for i in rng.sample(range(len(lines)), 12):
+            rec = json.loads(lines[i])
+            how = rng.randrange(7)
+            if how == 0:
+                rec["coll_perf"]["coll_exec_time_us"] = "slow"
+            elif how == 1:
+                del rec["header"]["rank"]
+            elif how == 2:
+                rec["header"]["rank"] = rec["header"]["n_ranks"] + rng.randrange(3)
+            elif how == 3:
+                rec["header"]["n_ranks"] = 0
+            elif how == 4:
+                rec["coll_perf"]["event_trace_ts"] = [1, 2]
+            elif how == 5:
+                rec = [rec]
+            lines[i] = json.dumps(rec) if how < 6 else lines[i][: rng.randrange(1, len(lines[i]))]
+            damaged += 1
+        (dump / f.name.removesuffix(".gz")).write_text("\n".join(lines) + "\n")
+    proc = run_cli("ingest", str(dump), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    rec = json.loads((only_run(tmp_path / "out") / "run.json").read_text())
+    assert rec["production"]["unread_lines"] == damaged
+    assert run_cli("report", str(tmp_path / "out"), "--out", str(tmp_path / "r.html")).returncode == 0
