@@ -51,19 +51,12 @@ def main(args: Any) -> int:
     failures, not_tables, first_failure = 0, 0, None
     print(f"{'file':<60} {'classification':<13} {'rows':>5}  run / reason")
     for path in args.logs:
-        if inspector.is_dump(path):  # an NCCL Inspector dump (directory or file): one run per job
-            try:
-                run_dir, rec = inspector.ingest(path, args.out, args.instance_type, args.tag)
-            except FabricbenchError as exc:
-                if len(args.logs) > 1:
-                    print(f"fabricbench: warning: {exc}", file=sys.stderr)
-                failures += 1
-                first_failure = first_failure or exc
-                continue
-            print(f"{shorten(str(path), 60):<60} {'production':<13} {rec.points_completed:>5}  {run_dir}")
-            print(f"{'':<60} {'':<13} {'':>5}    {rec.status_reason}")
-            continue
         try:
+            if inspector.is_dump(path):  # an NCCL Inspector dump (directory or file): one run per job
+                run_dir, rec = inspector.ingest(path, args.out, args.instance_type, args.tag)
+                print(f"{shorten(str(path), 60):<60} {'production':<13} {rec.points_completed:>5}  {run_dir}")
+                print(f"{'':<60} {'':<13} {'':>5}    {rec.status_reason}")
+                continue
             found = read_logs(path, collective)
         except FabricbenchError as exc:
             if len(args.logs) > 1:
