@@ -2,8 +2,15 @@ import os
 import shutil
 
 import pytest
+from hypothesis import settings
 
 from tests.datasets import LOGS
+
+# Property tests draw the same examples on every run (derandomized), so CI is never red by the luck of
+# the draw; `HYPOTHESIS_PROFILE=explore make test` searches wider, with new random examples each run.
+settings.register_profile("fabricbench", derandomize=True)
+settings.register_profile("explore", max_examples=2000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fabricbench"))
 
 
 @pytest.fixture(scope="session")
