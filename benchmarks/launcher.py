@@ -29,7 +29,7 @@ def env_rank() -> int:
     """This process's rank from the launcher's environment, before MPI is initialised."""
     for var in _RANK_VARS:
         value = os.environ.get(var)
-        if value is not None and value.isdigit():
+        if value is not None and value.isdecimal():
             return int(value)
     return 0
 

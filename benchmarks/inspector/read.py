@@ -196,7 +196,7 @@ def _kernel_start(trace: dict[str, Any]) -> int:
 def _version(job: Job, meta: dict[str, Any], path: Path) -> None:
     version = str(meta["inspector_output_format_version"])
     major = version.lstrip("v").split(".", 1)[0]
-    if not major.isdigit() or int(major) != SUPPORTED_MAJOR:
+    if not major.isdecimal() or int(major) != SUPPORTED_MAJOR:
         raise UsageError(f"{path}: metadata.inspector_output_format_version {version!r} is not supported "
                          f"(v{SUPPORTED_MAJOR}.x is)")
     if job.version and job.version != version:

@@ -85,7 +85,7 @@ def _candidates(found: Inferred, catalog: list[dict[str, str]]) -> list[str]:
         if found.fabric and not any(w in row.get("internode_network", "") for w in _CATALOG_FABRIC[found.fabric]):
             continue
         nics = row.get("internode_nic_count", "")
-        if found.nics is not None and nics.isdigit() and int(nics) != found.nics:
+        if found.nics is not None and nics.isdecimal() and int(nics) != found.nics:
             continue
         fits.append(row["instance_type"])
     return fits

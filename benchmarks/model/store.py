@@ -41,7 +41,7 @@ def new_run_id(tag: str = "", when: Optional[str] = None) -> str:
     """`<UTC start>-<tag>-<6 hex>`; ``when`` (an ISO-8601 time a log printed) stamps ingested runs with
     their own time instead of the time of ingest."""
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    digits = "".join(c for c in (when or "") if c.isdigit())
+    digits = "".join(c for c in (when or "") if "0" <= c <= "9")
     if len(digits) >= 14:
         stamp = f"{digits[:8]}T{digits[8:14]}" + ("Z" if (when or "").rstrip().endswith(("Z", "+00:00")) else "")
     safe_tag = "".join(c if c.isalnum() or c in "-_." else "-" for c in tag)[:40]
@@ -50,7 +50,7 @@ def new_run_id(tag: str = "", when: Optional[str] = None) -> str:
 
 def iso_time(text: str) -> Optional[str]:
     """'2026-11-26 08:45:59' (or ISO with T/Z) -> '2026-11-26T08:45:59' ('Z' kept when printed); None if not a time."""
-    digits = "".join(c for c in text if c.isdigit())
+    digits = "".join(c for c in text if "0" <= c <= "9")
     if len(digits) < 14:
         return None
     d = digits

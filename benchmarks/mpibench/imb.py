@@ -111,7 +111,7 @@ def _start(name: str, meta: dict[str, Any], source: str, line_no: int) -> Parsed
 
 def _row(log: ParsedLog, s: str, columns: list[str], meta: dict[str, Any], line_no: int) -> None:
     tokens = s.split()
-    if len(tokens) != len(columns) or not (tokens[0].isdigit() and tokens[1].isdigit()):
+    if len(tokens) != len(columns) or not (tokens[0].isdecimal() and tokens[1].isdecimal()):
         log.skipped.append((line_no, "row-like line that fits no IMB layout"))
         return
     try:

@@ -51,7 +51,7 @@ def parse_launch(line: str, program: str) -> Optional[Launch]:
             break
         key, _, inline = tok.partition("=")
         value = inline or (tokens[i + 1] if i + 1 < len(tokens) else "")
-        if not value.isdigit():
+        if not value.isdecimal():
             continue
         if key in ranks_opts:
             out.ranks = int(value)

@@ -128,7 +128,7 @@ def _header(log: ParsedLog, s: str, columns: list[str]) -> None:
 
 def _row(log: ParsedLog, s: str, columns: list[str], line_no: int) -> None:
     tokens = s.split()
-    if not columns or not tokens[0].isdigit() or len(tokens) < len(columns) + 1:
+    if not columns or not tokens[0].isdecimal() or len(tokens) < len(columns) + 1:
         log.skipped.append((line_no, "row-like line that fits no OSU layout"))
         return
     values: dict[str, Any] = {}

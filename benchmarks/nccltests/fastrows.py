@@ -40,8 +40,10 @@ def number(tok: str) -> Optional[float]:
 
 
 def wrong_token(tok: str) -> tuple[bool, Optional[int]]:
-    """(valid, count): a count (>= 2.13), N/A, or a pre-2.13 deviation such as '2e-07' (not a count)."""
-    if tok.isdigit():
+    """(valid, count): a count (>= 2.13), N/A, or a pre-2.13 deviation such as '2e-07' (not a count).
+
+    isdecimal, not isdigit: '\u00b2' is a digit that int() refuses."""
+    if tok.isdecimal():
         return True, int(tok)
     if tok == "N/A":
         return True, None
@@ -66,7 +68,7 @@ def quick_rows(text: str) -> dict[int, tuple[Row, bool]]:
         redop = toks[1] if toks[1] in REDOPS else ""
         i = 2 if redop else 1
         if n - i == 9:
-            if not toks[i].lstrip("-").isdigit():
+            if not toks[i].lstrip("-").isdecimal():
                 continue
             root, has_root, i = int(toks[i]), True, i + 1
         elif n - i == 8:
@@ -81,7 +83,7 @@ def quick_rows(text: str) -> dict[int, tuple[Row, bool]]:
             ft1, fa1, fb1, ft2, fa2, fb2 = float(t1), float(a1), float(b1), float(t2), float(a2), float(b2)
         except ValueError:
             continue
-        if w1.isdigit() and w2.isdigit():  # the common case: two counts
+        if w1.isdecimal() and w2.isdecimal():  # the common case: two counts
             c1, c2 = int(w1), int(w2)
         else:
             (ok1, c1), (ok2, c2) = wrong_token(w1), wrong_token(w2)

@@ -154,7 +154,7 @@ def parse_rccl_lines(text: str, source: str = "<jsonl>") -> list[ParsedLog]:
             log.skipped.append((line_no, "no numeric time/algBw/busBw"))
             continue
         wrong_raw = str(obj.get("#wrong", obj.get("wrong", "N/A"))).strip()
-        wrong = int(wrong_raw) if wrong_raw.isdigit() else None
+        wrong = int(wrong_raw) if wrong_raw.isdecimal() else None
         half = Half(t, alg, bus, wrong, wrong_raw, bw_halfunit=max(5e-5 * alg, 5e-5), time_halfunit=max(5e-5 * t, 5e-3))
         gpus = obj.get("gpus")
         if isinstance(gpus, int) and gpus > 0:

@@ -127,7 +127,7 @@ def _half(tokens: list[str], per_iter: bool) -> Optional[Half]:
 
 def parse_row(body: str, layout: Optional[_Layout], line_no: int) -> Optional[Row]:
     tokens = (_MIDLINE_LABEL.sub(" ", body) if "[" in body else body).split()
-    if len(tokens) < 7 or not (tokens[0].isdigit() and tokens[1].isdigit()):
+    if len(tokens) < 7 or not (tokens[0].isdecimal() and tokens[1].isdecimal()):
         return None
     if tokens[2].lower() not in TYPES:
         return None
@@ -200,10 +200,15 @@ def parse_text(text: str, source: str = "<text>") -> ParsedLog:
     log = ParsedLog(source=source, format="text")
     layout: Optional[_Layout] = None
     seen: dict[tuple, int] = {}
-    quick = quick_rows(text) if "\x0b" not in text and "\x0c" not in text else {}  # same line numbering
+    lines = text.splitlines()
+    # Quick rows are numbered by '\n'; splitlines() also breaks at a lone '\r' (a progress bar), '\x0b',
+    # '\x1c', '\u2028' ...: where the two counts differ the quick path would attach rows to the wrong
+    # lines (and repeat one), so such a text takes the line-by-line path only.
+    same_numbering = len(lines) == text.count("\n") + (not text.endswith("\n") and bool(text))
+    quick = quick_rows(text) if same_numbering else {}
     quick_get, rows, seen_get = quick.get, log.rows, seen.get
     accept: object = None  # which quick rows fit the current header: None = any (no header yet)
-    for line_no, raw in enumerate(text.splitlines(), start=1):
+    for line_no, raw in enumerate(lines, start=1):
         hit = quick_get(line_no)
         if hit is not None and (accept is None or accept is hit[1]):
             row = hit[0]

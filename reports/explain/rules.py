@@ -180,7 +180,7 @@ def few_channels(f: Facts, _: Optional[Result]) -> list[str]:
     ev = []
     for var in ("NCCL_MAX_NCHANNELS", "NCCL_MAX_CTAS"):
         value = f.env.get(var, "")
-        if value.isdigit() and int(value) < need:
+        if value.isdecimal() and int(value) < need:
             ev.append(f"{var}={value} (fewer than {need})")
     return ev
 

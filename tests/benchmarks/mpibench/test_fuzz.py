@@ -11,11 +11,12 @@ from fabricbench.benchmarks.mpibench.osu import parse_osu
 from fabricbench.benchmarks.nccltests.classify import classify
 from fabricbench.benchmarks.nccltests.logjson import parse_rccl_lines
 from fabricbench.benchmarks.nccltests.logtext import parse_text
+from tests.benchmarks.nccltests.test_robustness import OPS as MUTATIONS
 from tests.benchmarks.nccltests.test_robustness import _mutate
 from tests.datasets import OTHER
 
-OPS = st.lists(st.tuples(st.sampled_from(["truncate", "garbage", "swap", "binary", "huge", "drop"]),
-                         st.integers(0, 10_000), st.integers(0, 10_000)), min_size=1, max_size=6)
+OPS = st.lists(st.tuples(st.sampled_from(MUTATIONS), st.integers(0, 10_000), st.integers(0, 10_000)),
+               min_size=1, max_size=6)
 OSU = sorted(p.name for p in OTHER.glob("*.txt") if "osu" in p.name or "ombpy" in p.name)
 IMB = sorted(p.name for p in OTHER.glob("*imb*.txt"))
 NUMBER = re.compile(r"^-?[\d.]+(e[-+]?\d+)?$")
@@ -67,7 +68,8 @@ def test_rccl_trailing_columns_never_crash_and_never_invent_rows(ops):
                            "size": st.integers(0, 1 << 40), "type": st.sampled_from(["float", "half", "int8", "?"]),
                            "inPlace": st.integers(0, 2), "time": st.floats(allow_nan=True),
                            "algBw": st.one_of(st.floats(allow_nan=True), st.text(max_size=4)),
-                           "busBw": st.floats(allow_nan=True), "#wrong": st.text(max_size=3),
+                           "busBw": st.floats(allow_nan=True),
+                           "#wrong": st.one_of(st.text(max_size=3), st.sampled_from(["\u00b2", "1\u00b2"])),
                            "gpus": st.integers(-1, 1 << 20)}).map(lambda d: __import__("json").dumps(d))),
     max_size=12))
 @example(lines=['{"name": "AllReduce", "size": 0, "type": "float", "inPlace": 0, "time": 5e-324, "algBw": 1.0, '

@@ -2,11 +2,13 @@
 
 import random
 import re
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fabricbench.benchmarks.nccltests import logtext
 from fabricbench.benchmarks.nccltests.classify import classify
 from fabricbench.benchmarks.nccltests.logtext import parse_text, strip_prefix
 from tests.datasets import LOGS
@@ -65,6 +67,10 @@ def test_strip_prefix_leaves_content_alone():
 LOG_FILES = sorted(p.name for p in LOGS.glob("*.txt")) if LOGS.is_dir() else [CLEAN]
 
 
+ODD_CHARS = ["\r", "\x0b", "\x0c", "\x1c", "\x1e", "\x85", "\u2028", "\xa0", "\u3000", "\u00b2", "\u2075 "]
+OPS = ["truncate", "garbage", "swap", "binary", "huge", "drop", "char"]
+
+
 def _mutate(text: str, ops: list[tuple[str, int, int]]) -> str:
     lines = text.splitlines()
     for op, a, b in ops:
@@ -89,14 +95,17 @@ def _mutate(text: str, ops: list[tuple[str, int, int]]) -> str:
             lines[i] = re.sub(r"\d+\.\d+", "9" * (b % 400 + 1) + ".5", lines[i], count=1)
         elif op == "drop":
             del lines[i]
+        elif op == "char":  # a line break splitlines() knows and '\n' does not, odd spaces, a digit int() refuses
+            j = b % (len(lines[i]) + 1)
+            lines[i] = lines[i][:j] + ODD_CHARS[a % len(ODD_CHARS)] + lines[i][j:]
         text = "\n".join(lines)
     return "\n".join(lines)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(name=st.sampled_from(LOG_FILES),
-       ops=st.lists(st.tuples(st.sampled_from(["truncate", "garbage", "swap", "binary", "huge", "drop"]),
-                              st.integers(0, 10_000), st.integers(0, 10_000)), min_size=1, max_size=6))
+       ops=st.lists(st.tuples(st.sampled_from(OPS), st.integers(0, 10_000), st.integers(0, 10_000)),
+                    min_size=1, max_size=6))
 def test_corrupted_logs_never_crash_and_never_invent_rows(name, ops):
     text = _mutate((LOGS / name).read_text(errors="replace"), ops)
     log = classify(parse_text(text, name))
@@ -106,3 +115,35 @@ def test_corrupted_logs_never_crash_and_never_invent_rows(name, ops):
         assert tokens[0] == str(row.size) and tokens[1] == str(row.count) and tokens[2] == row.type
         assert any(float(t) == row.out_of_place.time_us for t in tokens[3:] if re.match(r"^-?[\d.]+(e[-+]?\d+)?$", t))
     assert log.status in {"ok", "truncated", "hang", "not_a_table", "error", "wrong_data", "inconsistent"}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=st.sampled_from(LOG_FILES),
+       ops=st.lists(st.tuples(st.sampled_from(OPS), st.integers(0, 10_000), st.integers(0, 10_000)), max_size=4))
+def test_the_fast_path_reads_exactly_what_the_line_parser_reads(name, ops):
+    """quick_rows is an accelerator: with it switched off, every log gives the same rows and lines."""
+    text = _mutate((LOGS / name).read_text(errors="replace"), ops)
+    with mock.patch.object(logtext, "quick_rows", lambda _text: {}):
+        slow = parse_text(text, name)
+    fast = parse_text(text, name)
+    assert fast.rows == slow.rows
+    assert fast.skipped == slow.skipped
+
+
+HEADER = "#  size  count  type  redop  root  time  algbw  busbw  #wrong  time  algbw  busbw  #wrong\n"
+ROWS = (" 1024  256  float  sum  -1  10.0  0.10  0.10  0  10.0  0.10  0.10  0\n"
+        " 2048  512  float  sum  -1  10.0  0.20  0.20  0  10.0  0.20  0.20  0\n")
+
+
+@pytest.mark.parametrize("before", ["loading 10%\rloading 100%\n", "a\x1cb\n", "a\u2028b\n", "a\x85b\n"])
+def test_a_line_break_only_splitlines_knows_never_repeats_or_moves_a_row(before):
+    """A progress bar's lone '\r' before the table made the fast path number lines by '\n' only: the
+    2048 row was read twice and both rows had the wrong line (found by the 'char' mutation above)."""
+    log = parse_text(before + HEADER + ROWS)
+    assert [(r.size, r.line) for r in log.rows] == [(1024, 4), (2048, 5)]
+
+
+def test_a_digit_that_int_refuses_is_no_count():
+    """'\u00b2' passes str.isdigit() and fails int(): a #wrong (or size) of it was a traceback."""
+    log = classify(parse_text(HEADER + ROWS.replace("0.10  0\n", "0.10  \u00b2\n").replace(" 2048", " 2\u00b2")))
+    assert log.rows == [] and len(log.skipped) == 2 and log.status == "not_a_table"
