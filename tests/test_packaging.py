@@ -59,6 +59,7 @@ def test_wheel_holds_one_namespace_and_every_data_file(wheel):
                    "fabricbench/configs/local.yaml", "fabricbench/configs/presets/p5.yaml",
                    "fabricbench/configs/explain/rules.yaml",
                    "fabricbench/collectives/backends/native/fb_loop.c",
+                   "fabricbench/benchmarks/nccltests/native/fb_rows.c",
                    "fabricbench/benchmarks/model/schemas/run.v2.schema.json",
                    "fabricbench/benchmarks/model/schemas/sample.v2.schema.json", "fabricbench/__main__.py"):
         assert needed in names, needed
@@ -110,6 +111,9 @@ def test_the_installed_command_works_without_torch_and_without_the_venv_on_path(
     assert pre.returncode == 0 and "preflight: ok" in pre.stdout, pre.stdout + pre.stderr
     ingest = _run(venv, work, fb, "ingest", str(H200 / "all_reduce_default.txt"), "--out", "i")
     assert ingest.returncode == 0, ingest.stdout + ingest.stderr
+    scanner = _run(venv, work, py, "-c", "from fabricbench.benchmarks.nccltests import nativerows as n; "
+                   "print(n.load() is not None, n.STATUS['reason'])")  # the row scanner's C ships and builds
+    assert scanner.stdout.startswith("True"), scanner.stdout + scanner.stderr
     explained = _run(venv, work, fb, "explain", "i")  # its rules and bands ship as package data
     assert explained.returncode == 0 and "explain: nothing wrong that the rules know of" in explained.stdout, (
         explained.stdout + explained.stderr)

@@ -32,7 +32,8 @@ def precision(h: model.Half) -> tuple[float, float]:
     if h.time_halfunit is None or h.bw_halfunit is None:
         from fabricbench.benchmarks.nccltests.logtext import halfunit
 
-        t, alg, bus = h.printed
+        printed = h.printed.split()
+        t, alg, bus = printed if len(printed) == 3 else ("", "", "")
         h.time_halfunit = halfunit(t) if t else 1e-9
         h.bw_halfunit = max(halfunit(alg), halfunit(bus)) if alg and bus else 1e-9
     return h.time_halfunit, h.bw_halfunit
@@ -44,17 +45,24 @@ def _ratio_bounds(busbw: float, algbw: float, half_unit: float) -> tuple[float, 
     return lo, hi
 
 
-def derive_nranks(rows: list[Row], spec: Optional[CollectiveSpec]) -> tuple[Optional[int], bool, list[str]]:
+def best_half(rows: list[Row]) -> Optional[model.Half]:
+    """The half with the highest algbw (>= 1 GB/s, busbw > 0): the most significant digits; the first such."""
+    halves = [h for r in rows for h in (r.out_of_place, r.in_place) if h and h.algbw >= 1.0 and h.busbw > 0]
+    return max(halves, key=lambda h: h.algbw) if halves else None
+
+
+def derive_nranks(rows: list[Row], spec: Optional[CollectiveSpec],
+                  best: Optional[model.Half] = None) -> tuple[Optional[int], bool, list[str]]:
     """(rank count the busbw/algbw ratio implies, whether it is unique, contradictions found).
 
-    Inverts the spec's own busbw factor; a factor that does not depend on n says nothing.
+    Inverts the spec's own busbw factor; a factor that does not depend on n says nothing. ``best``:
+    best_half(rows), where the caller has it already.
     """
     if spec is None or spec.busbw_factor(2) == spec.busbw_factor(1 << 20):
         return None, False, []
-    halves = [h for r in rows for h in (r.out_of_place, r.in_place) if h and h.algbw >= 1.0 and h.busbw > 0]
-    if not halves:
+    best = best or best_half(rows)
+    if best is None:
         return None, False, []
-    best = max(halves, key=lambda h: h.algbw)  # the most significant digits
     lo, hi = _ratio_bounds(best.busbw, best.algbw, precision(best)[1])
     found = spec.ranks_for_factor(lo, hi)
     if found is None:
@@ -85,26 +93,35 @@ def _algbw_fits(size: int, h: model.Half, unit_us: float) -> bool:
 
 
 def check_consistency(log: ParsedLog, spec: Optional[CollectiveSpec]) -> list[str]:
-    problems = []
-    for row in log.rows if log.time_kind == "time" else ():
-        size = row.size
+    """Every half once, in one loop (ingest runs it on every row): algbw against size/time (the common
+    case inline, only outliers pay for _algbw_fits; one problem a row, three at most), the top busbw
+    for the footer's average, and the best half for the rank count."""
+    problems: list[str] = []
+    check, unit_us = log.time_kind == "time", log.time_unit_us
+    top: Optional[float] = None
+    best, best_algbw = None, 0.0
+    for row in log.rows:
+        size, flagged = row.size, False
         for h in (row.out_of_place, row.in_place):
-            # Inline common case (algbw within 2 % of size/time); only outliers pay for _algbw_fits.
-            if h is None or h.algbw < 0.5 or h.time_us <= 0:
+            if h is None:
                 continue
-            if abs(size / (h.time_us * 1e3) - h.algbw) <= 0.02 * h.algbw:
+            algbw, busbw = h.algbw, h.busbw
+            if top is None or busbw > top:  # max()'s rule: the first of the largest
+                top = busbw
+            if algbw > best_algbw and algbw >= 1.0 and busbw > 0:
+                best, best_algbw = h, algbw
+            if not check or flagged or len(problems) >= 3 or algbw < 0.5 or h.time_us <= 0:
                 continue
-            if not _algbw_fits(size, h, log.time_unit_us):
+            if abs(size / (h.time_us * 1e3) - algbw) <= 0.02 * algbw:
+                continue
+            if not _algbw_fits(size, h, unit_us):
                 expected = size / (h.time_us * 1e3)  # GB/s; never time x 1e-6, which a denormal time makes 0
-                problems.append(f"line {row.line}: algbw {h.algbw:g} GB/s is not size/time ({expected:.3g})")
-                break
-        if len(problems) >= 3:
-            break
-    if log.footer_avg_busbw is not None and log.time_kind == "time":
-        top = max((h.busbw for r in log.rows for h in (r.out_of_place, r.in_place) if h), default=None)
+                problems.append(f"line {row.line}: algbw {algbw:g} GB/s is not size/time ({expected:.3g})")
+                flagged = True
+    if log.footer_avg_busbw is not None and check:
         if top is not None and log.footer_avg_busbw > top + 0.0051:  # the average of the rows cannot exceed them
             problems.append(f"Avg bus bandwidth {log.footer_avg_busbw:g} is above every row's busbw (max {top:g})")
-    derived, exact, ratio_problems = derive_nranks(log.rows, spec)
+    derived, exact, ratio_problems = derive_nranks(log.rows, spec, best)
     problems += ratio_problems
     log.nranks_derived = derived
     if exact and log.nranks_devices and not log.devices_elided and derived != log.nranks_devices:

@@ -11,9 +11,10 @@ never guessed at, so no row is ever produced that was not in the input.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Optional
 
-from fabricbench.benchmarks.nccltests.fastrows import REDOPS, TYPES, number, quick_rows, wrong_token
+from fabricbench.benchmarks.nccltests.fastrows import REDOPS, TYPES, number, number_occurrences, quick_rows, wrong_token
 from fabricbench.benchmarks.nccltests.model import Device, Half, ParsedLog, Row
 
 # Launcher prefixes: srun --label '0: ', Open MPI --tag-output '[1,0]<stdout>:', pdsh 'host: ',
@@ -98,6 +99,12 @@ class _Layout:
         self.simple = not self.per_iter and not self.timestamp and len(half) == 8
 
 
+@lru_cache(maxsize=256)
+def _layout(header: tuple[str, ...]) -> _Layout:
+    """One _Layout a distinct header: a log, or a folder of them, repeats the same few."""
+    return _Layout(list(header))
+
+
 def _is_header(body: str) -> Optional[list[str]]:
     if "algbw" not in body:
         return None
@@ -122,7 +129,7 @@ def _half(tokens: list[str], per_iter: bool) -> Optional[Half]:
         if any(number(v) is None for v in vals):
             return None
         extra = dict(zip(("min_us", "max_us", "p99_us", "cv_pct"), map(float, vals), strict=True))
-    return Half(tv, av, bv, wrong, wrong_tok, per_iter=extra, printed=(t, alg, bus))
+    return Half(tv, av, bv, wrong, wrong_tok, per_iter=extra, printed=f"{t} {alg} {bus}")
 
 
 def parse_row(body: str, layout: Optional[_Layout], line_no: int) -> Optional[Row]:
@@ -196,62 +203,81 @@ def _params(body: str) -> dict:
 _NEVER = object()  # a header whose layout quick rows cannot have (per-iteration, timestamps)
 
 
+class _Reader:
+    """The line-by-line parser: every line the fast path did not take, with the current header's layout
+    (which also says which fast-path rows fit: None = any, no header yet)."""
+
+    __slots__ = ("log", "layout", "accept")
+
+    def __init__(self, log: ParsedLog) -> None:
+        self.log, self.layout, self.accept = log, None, None
+
+    def line(self, raw: str, line_no: int) -> None:
+        log = self.log
+        s = (raw if raw[:1] == "#" else strip_prefix(raw)).strip()  # no prefix begins with '#'
+        if not s:
+            return
+        if "NCCL INFO" in s or "NCCL WARN" in s:
+            log.info_lines.append(s)
+            return
+        if ("ailure" in s or "Test timeout" in s) and any(m in s for m in _ERROR_MARKERS) \
+                and not s.lstrip("# ").startswith(("Out of bounds", "Avg bus")):
+            log.errors.append(s)
+            return
+        body = s.lstrip("#").strip()
+        if not body:
+            return
+        first = body[0]
+        if first.isdigit() or (first == "-" and len(body) > 1 and body[1].isdigit()):
+            row = parse_row(body, self.layout, line_no)
+            if row is not None:
+                log.rows.append(row)
+            elif s[0] != "#" and len(body.split()) >= 7:
+                log.skipped.append((line_no, "row-like line that fits no nccl-tests layout"))
+            return
+        _meta(log, body, s)
+        header = _is_header(body)
+        if header:
+            layout = self.layout = _layout(tuple(header))
+            self.accept = layout.has_root if layout.simple else _NEVER
+            log.columns = header
+            log.header_seen = True
+            log.time_unit_us = 1000.0 if layout.ms else 1.0
+            log.time_kind = "cputime" if layout.cputime else "time"
+
+
 def parse_text(text: str, source: str = "<text>") -> ParsedLog:
     log = ParsedLog(source=source, format="text")
-    layout: Optional[_Layout] = None
-    seen: dict[tuple, int] = {}
     lines = text.splitlines()
     # Quick rows are numbered by '\n'; splitlines() also breaks at a lone '\r' (a progress bar), '\x0b',
     # '\x1c', '\u2028' ...: where the two counts differ the quick path would attach rows to the wrong
     # lines (and repeat one), so such a text takes the line-by-line path only.
     same_numbering = len(lines) == text.count("\n") + (not text.endswith("\n") and bool(text))
-    quick = quick_rows(text) if same_numbering else {}
-    quick_get, rows, seen_get = quick.get, log.rows, seen.get
-    accept: object = None  # which quick rows fit the current header: None = any (no header yet)
-    for line_no, raw in enumerate(lines, start=1):
-        hit = quick_get(line_no)
-        if hit is not None and (accept is None or accept is hit[1]):
-            row = hit[0]
-            key = (row.size, row.type, row.redop, row.root)
-            row.occurrence = seen_get(key, 0)
-            seen[key] = row.occurrence + 1
-            rows.append(row)
-            continue
-        line = strip_prefix(raw)
-        s = line.strip()
-        if not s:
-            continue
-        if "NCCL INFO" in s or "NCCL WARN" in s:
-            log.info_lines.append(s)
-            continue
-        if ("ailure" in s or "Test timeout" in s) and any(m in s for m in _ERROR_MARKERS) \
-                and not s.lstrip("# ").startswith(("Out of bounds", "Avg bus")):
-            log.errors.append(s)
-            continue
-        body = s.lstrip("#").strip()
-        if not body:
-            continue
-        first = body[0]
-        if first.isdigit() or (first == "-" and len(body) > 1 and body[1].isdigit()):
-            row = parse_row(body, layout, line_no)
-            if row is None:
-                if s[0] != "#" and len(body.split()) >= 7:
-                    log.skipped.append((line_no, "row-like line that fits no nccl-tests layout"))
-                continue
-            key = (row.size, row.type, row.redop, row.root)
-            row.occurrence = seen.get(key, 0)
-            seen[key] = row.occurrence + 1
-            log.rows.append(row)
-            continue
-        _meta(log, body, s)
-        header = _is_header(body)
-        if header:
-            layout = _Layout(header)
-            accept = layout.has_root if layout.simple else _NEVER
-            log.columns = header
-            log.header_seen = True
-            log.time_unit_us = 1000.0 if layout.ms else 1.0
-            log.time_kind = "cputime" if layout.cputime else "time"
+    q_lines, q_rows, q_root = quick_rows(text) if same_numbering else ([], [], [])
+    reader, rows = _Reader(log), log.rows
+    following, i, n, taken = 1, 0, len(q_lines), 0  # following: the first line not read yet
+    while i < n:  # a block of consecutive quick rows, after the lines before it
+        j = i + 1
+        while j < n and q_lines[j] == q_lines[j - 1] + 1:
+            j += 1
+        for line_no in range(following, q_lines[i]):
+            reader.line(lines[line_no - 1], line_no)
+        accept = reader.accept  # no header inside a block: one answer for all of it
+        if accept is None or (all(q_root[i:j]) if accept is True else accept is False and not any(q_root[i:j])):
+            rows.extend(q_rows[i:j])
+            taken += j - i
+        else:  # rows that do not fit the header's layout are read by it (or skipped) line by line
+            for k in range(i, j):
+                if accept is q_root[k]:
+                    rows.append(q_rows[k])
+                else:
+                    reader.line(lines[q_lines[k] - 1], q_lines[k])
+        following, i = q_lines[j - 1] + 1, j
+    for line_no in range(following, len(lines) + 1):
+        reader.line(lines[line_no - 1], line_no)
+    if not taken == n == len(rows):  # the quick rows counted their occurrences among themselves
+        number_occurrences(rows)
+    layout = reader.layout
     stamped = [r.timestamp for r in log.rows if r.timestamp]
     if stamped:
         log.started, log.ended = stamped[0], stamped[-1]
@@ -264,6 +290,12 @@ def parse_text(text: str, source: str = "<text>") -> ParsedLog:
 
 
 def _meta(log: ParsedLog, body: str, raw: str) -> None:
+    m = _RANK.search(body) if body.startswith("Rank") else None  # first: the most common line (a device a rank)
+    if m:
+        rank, group, pid, host, dev, pci, name = m.groups()
+        log.devices.append(Device(int(rank), host, int(dev), pci, name.strip(), int(pid) if pid else None,
+                                  int(group) if group else None))
+        return
     if body in ("...", "[...]") or body.startswith("Truncated"):
         log.elided = True
         return
@@ -293,12 +325,6 @@ def _meta(log: ParsedLog, body: str, raw: str) -> None:
         log.params = _params(body)
         if body.startswith("nThreads:"):
             log.tool = "rccl-tests"
-        return
-    m = _RANK.search(body) if body.startswith("Rank") else None
-    if m:
-        rank, group, pid, host, dev, pci, name = m.groups()
-        log.devices.append(Device(int(rank), host, int(dev), pci, name.strip(), int(pid) if pid else None,
-                                  int(group) if group else None))
         return
     if body.startswith("Out of bounds values"):
         tail = body.split(":", 1)[-1].split()

@@ -28,7 +28,7 @@ class Half:
     bw_halfunit: Optional[float] = None
     time_halfunit: Optional[float] = None
     per_iter: Optional[dict[str, Any]] = None  # i_min/i_max/i_p99/i_cv% or JSON per-iteration stats
-    printed: tuple[str, str, str] = ("", "", "")  # time, algbw, busbw tokens as printed
+    printed: str = ""  # 'time algbw busbw' as printed ('' where unknown): one string, not three, a half a row
 
 
 @dataclass(slots=True)

@@ -8,17 +8,16 @@ falls back to the Python loop and records why, so a result always says which tim
 from __future__ import annotations
 
 import ctypes
-import hashlib
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, Optional
 
 import numpy as np
 
+from fabricbench.collectives.backends.cbuild import compile_shared
 from fabricbench.collectives.spec import Buffers, CollectiveSpec, Context
 
 SOURCE = Path(__file__).with_name("native") / "fb_loop.c"
@@ -99,21 +98,7 @@ def build(cache_dir: Optional[Path] = None) -> Path:
     libdirs = _compiler_libdirs(show)
     if loaded and libdirs and loaded.parent not in libdirs:
         raise RuntimeError(f"{mpicc} links {libdirs[0]} but the process loaded {loaded}")
-    key = hashlib.sha256(SOURCE.read_bytes() + mpicc.encode() + show.encode()).hexdigest()[:16]
-    root = cache_dir or Path(os.environ.get("FABRICBENCH_CACHE", Path.home() / ".cache" / "fabricbench"))
-    target = root / "native" / key / "libfbloop.so"
-    if target.exists():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
-    os.close(fd)
-    cmd = [mpicc, "-O2", "-shared", "-fPIC", "-o", tmp, str(SOURCE)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    if proc.returncode != 0:
-        os.unlink(tmp)
-        raise RuntimeError(f"mpicc failed: {proc.stderr.strip().splitlines()[-1:]}")
-    os.replace(tmp, target)  # atomic: ranks building at once on one node do not collide
-    return target
+    return compile_shared(SOURCE, mpicc, "libfbloop.so", key_extra=show, cache_dir=cache_dir)
 
 
 def load() -> Optional[Any]:

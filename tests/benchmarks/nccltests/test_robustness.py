@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fabricbench.benchmarks.nccltests import logtext
+from fabricbench.benchmarks.nccltests import logtext, nativerows
 from fabricbench.benchmarks.nccltests.classify import classify
 from fabricbench.benchmarks.nccltests.logtext import parse_text, strip_prefix
 from tests.datasets import LOGS
@@ -119,13 +119,16 @@ def test_corrupted_logs_never_crash_and_never_invent_rows(name, ops):
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(name=st.sampled_from(LOG_FILES),
-       ops=st.lists(st.tuples(st.sampled_from(OPS), st.integers(0, 10_000), st.integers(0, 10_000)), max_size=4))
-def test_the_fast_path_reads_exactly_what_the_line_parser_reads(name, ops):
-    """quick_rows is an accelerator: with it switched off, every log gives the same rows and lines."""
+       ops=st.lists(st.tuples(st.sampled_from(OPS), st.integers(0, 10_000), st.integers(0, 10_000)), max_size=4),
+       native=st.booleans())
+def test_the_fast_path_reads_exactly_what_the_line_parser_reads(name, ops, native):
+    """quick_rows is an accelerator (the C scanner, or the Python loop where none builds): with it
+    switched off, every log gives the same rows, lines and skipped lines."""
     text = _mutate((LOGS / name).read_text(errors="replace"), ops)
-    with mock.patch.object(logtext, "quick_rows", lambda _text: {}):
+    with mock.patch.object(logtext, "quick_rows", lambda _text: ([], [], [])):
         slow = parse_text(text, name)
-    fast = parse_text(text, name)
+    with mock.patch.object(nativerows, "load", nativerows.load if native else lambda: None):
+        fast = parse_text(text, name)
     assert fast.rows == slow.rows
     assert fast.skipped == slow.skipped
 
