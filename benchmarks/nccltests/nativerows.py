@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 from typing import Any, Optional
 
-from fabricbench.collectives.backends.cbuild import compile_shared
+from fabricbench.collectives.backends.cbuild import compile_shared, load_once
 
 SOURCE = Path(__file__).with_name("native") / "fb_rows.c"
 ABI_VERSION = 3
@@ -36,32 +36,19 @@ def find_cc(environ: Optional[dict[str, str]] = None) -> tuple[Optional[str], st
 
 def load() -> Optional[Any]:
     """The loaded scanner, or None (STATUS['reason'] says why); tried once a process."""
-    if "lib" in _LIB or STATUS["available"] is False:
-        return _LIB.get("lib")
-    if os.environ.get("FABRICBENCH_NO_NATIVE"):
-        STATUS.update(available=False, reason="disabled by FABRICBENCH_NO_NATIVE")
-        return None
+    return load_once(_LIB, STATUS, _build, "fb_rows_abi", ABI_VERSION, _configure)
+
+
+def _build() -> Path:
     cc, where = find_cc()
     STATUS.update(cc=cc, cc_found=where)
-    try:
-        if not cc:
-            raise RuntimeError(where)
-        lib = ctypes.CDLL(str(compile_shared(SOURCE, cc, "libfbrows.so")))
-        if lib.fb_rows_abi() != ABI_VERSION:
-            raise RuntimeError("stale library ABI")
-    except (RuntimeError, OSError) as exc:
-        STATUS.update(available=False, reason=str(exc))
-        return None
+    if not cc:
+        raise RuntimeError(where)
+    return compile_shared(SOURCE, cc, "libfbrows.so")
+
+
+def _configure(lib: ctypes.CDLL) -> None:
     lib.fb_scan_rows.restype = ctypes.c_long
     lib.fb_scan_rows.argtypes = [ctypes.c_char_p, ctypes.c_long, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_long,
                                  ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_long,
                                  ctypes.POINTER(ctypes.c_long)]
-    _LIB["lib"] = lib
-    STATUS.update(available=True, reason="")
-    return lib
-
-
-def reset() -> None:
-    """Forget the loaded scanner (tests switch paths with FABRICBENCH_NO_NATIVE)."""
-    _LIB.clear()
-    STATUS.update(available=None, reason="not tried")

@@ -7,12 +7,14 @@ Python path, and says so.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 
 def cache_root(cache_dir: Optional[Path] = None) -> Path:
@@ -47,3 +49,25 @@ def compile_shared(source: Path, compiler: str, name: str, key_extra: str = "",
         raise RuntimeError(f"{Path(compiler).name} failed (exit {proc.returncode}): {first_error[:200]}")
     os.replace(tmp, target)  # atomic: processes building at once on one node do not collide
     return target
+
+
+def load_once(cache: dict[str, Any], status: dict[str, Any], build: Callable[[], Path], abi_symbol: str, abi: int,
+              configure: Callable[[ctypes.CDLL], None]) -> Optional[ctypes.CDLL]:
+    """The library ``build`` gives, loaded and checked once a process; None where it cannot be, with
+    status['reason'] saying why (FABRICBENCH_NO_NATIVE turns every native part off)."""
+    if "lib" in cache or status["available"] is False:
+        return cache.get("lib")
+    if os.environ.get("FABRICBENCH_NO_NATIVE"):
+        status.update(available=False, reason="disabled by FABRICBENCH_NO_NATIVE")
+        return None
+    try:
+        lib = ctypes.CDLL(str(build()))
+        if getattr(lib, abi_symbol)() != abi:
+            raise RuntimeError("stale library ABI")
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        status.update(available=False, reason=str(exc))
+        return None
+    configure(lib)
+    cache["lib"] = lib
+    status.update(available=True, reason="")
+    return lib

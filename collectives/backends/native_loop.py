@@ -17,7 +17,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from fabricbench.collectives.backends.cbuild import compile_shared
+from fabricbench.collectives.backends.cbuild import compile_shared, load_once
 from fabricbench.collectives.spec import Buffers, CollectiveSpec, Context
 
 SOURCE = Path(__file__).with_name("native") / "fb_loop.c"
@@ -103,24 +103,13 @@ def build(cache_dir: Optional[Path] = None) -> Path:
 
 def load() -> Optional[Any]:
     """The loaded library, or None (STATUS['reason'] says why)."""
-    if "lib" in _LIB or STATUS["available"] is False:
-        return _LIB.get("lib")
-    if os.environ.get("FABRICBENCH_NO_NATIVE"):
-        STATUS.update(available=False, reason="disabled by FABRICBENCH_NO_NATIVE")
-        return None
-    try:
-        lib = ctypes.CDLL(str(build()))
-        if lib.fb_abi_version() != ABI_VERSION:
-            raise RuntimeError("stale library ABI")
-    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
-        STATUS.update(available=False, reason=str(exc))
-        return None
+    return load_once(_LIB, STATUS, build, "fb_abi_version", ABI_VERSION, _configure)
+
+
+def _configure(lib: ctypes.CDLL) -> None:
     lib.fb_time_loop.argtypes = [ctypes.POINTER(FbCall), ctypes.c_int, ctypes.c_int, ctypes.c_int,
                                  ctypes.c_void_p]
     lib.fb_floor_loop.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_void_p]
-    _LIB["lib"] = lib
-    STATUS.update(available=True, reason="")
-    return lib
 
 
 def _address(buf: Any) -> Optional[int]:
