@@ -73,15 +73,21 @@ def quick_rows(text: str) -> QuickRows:
 _NAMES = (" ".join(sorted(TYPES)).encode(), " ".join(sorted(REDOPS)).encode())
 
 
+FIRST_CAP = 1 << 16  # rows the first scan has room for (120 B a row); a log with more is scanned again
+
+
 def _native_rows(lib: ctypes.CDLL, text: str) -> QuickRows:
     data = text.encode("utf-8", "surrogatepass")
-    cap = data.count(b"\n") + 1  # at most a row a line
-    ints, vals = np.empty((cap, 9), dtype=np.int64), np.empty((cap, 6), dtype=np.float64)
-    tokcap = len(data) + 6 * cap
-    buf, used = ctypes.create_string_buffer(tokcap), ctypes.c_long(0)
-    n = lib.fb_scan_rows(data, len(data), _NAMES[0], _NAMES[1], cap, ints.ctypes.data, vals.ctypes.data, buf,
-                         tokcap, ctypes.byref(used))
-    if n < 0:  # cannot happen with the sizes above; the Python path is always right
+    most = min(data.count(b"\n") + 1, len(data) // 21 + 1)  # at most a row a line, and a row is >= 21 bytes
+    for cap in dict.fromkeys((min(most, FIRST_CAP), most)):  # no 1 GB of arrays for a 1 GB log of INFO lines
+        ints, vals = np.empty((cap, 9), dtype=np.int64), np.empty((cap, 6), dtype=np.float64)
+        tokcap = len(data) + 6 * cap
+        buf, used = ctypes.create_string_buffer(tokcap), ctypes.c_long(0)
+        n = lib.fb_scan_rows(data, len(data), _NAMES[0], _NAMES[1], cap, ints.ctypes.data, vals.ctypes.data, buf,
+                             tokcap, ctypes.byref(used))
+        if n >= 0:
+            break
+    if n < 0:  # out of memory in the scanner: the Python path is always right
         return python_rows(text)
     if n == 0:
         return [], [], []

@@ -112,3 +112,10 @@ def test_repeated_sizes_are_numbered_alike_by_the_scanner_the_loop_and_the_line_
     per_run = len(counts) // 3
     assert counts == [0] * per_run + [1] * per_run + [2] * per_run and per_run > 10
     assert parse_text(text).rows == _line_parser(text)
+
+
+def test_a_log_with_more_rows_than_the_first_scan_holds_is_scanned_again(lib):
+    text = (H200 / "all_reduce_default.txt").read_text() * 2
+    with mock.patch.object(fastrows, "FIRST_CAP", 3):
+        native = fastrows._native_rows(lib, text)
+    assert native == fastrows.python_rows(text) and len(native[1]) > 20
