@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Optional
 
 from fabricbench.benchmarks.nccltests import model
-from fabricbench.benchmarks.nccltests.model import ParsedLog, Row
+from fabricbench.benchmarks.nccltests.model import ParsedLog
 from fabricbench.collectives import registry
 from fabricbench.collectives.spec import CollectiveSpec
 
@@ -45,23 +45,14 @@ def _ratio_bounds(busbw: float, algbw: float, half_unit: float) -> tuple[float, 
     return lo, hi
 
 
-def best_half(rows: list[Row]) -> Optional[model.Half]:
-    """The half with the highest algbw (>= 1 GB/s, busbw > 0): the most significant digits; the first such."""
-    halves = [h for r in rows for h in (r.out_of_place, r.in_place) if h and h.algbw >= 1.0 and h.busbw > 0]
-    return max(halves, key=lambda h: h.algbw) if halves else None
-
-
-def derive_nranks(rows: list[Row], spec: Optional[CollectiveSpec],
-                  best: Optional[model.Half] = None) -> tuple[Optional[int], bool, list[str]]:
+def derive_nranks(best: Optional[model.Half], spec: Optional[CollectiveSpec]) -> tuple[Optional[int], bool, list[str]]:
     """(rank count the busbw/algbw ratio implies, whether it is unique, contradictions found).
 
-    Inverts the spec's own busbw factor; a factor that does not depend on n says nothing. ``best``:
-    best_half(rows), where the caller has it already.
+    ``best``: the log's half with the highest algbw (>= 1 GB/s, busbw > 0; the first such), the most
+    significant digits, found by check_consistency's one pass. Inverts the spec's own busbw factor; a
+    factor that does not depend on n says nothing.
     """
-    if spec is None or spec.busbw_factor(2) == spec.busbw_factor(1 << 20):
-        return None, False, []
-    best = best or best_half(rows)
-    if best is None:
+    if spec is None or best is None or spec.busbw_factor(2) == spec.busbw_factor(1 << 20):
         return None, False, []
     lo, hi = _ratio_bounds(best.busbw, best.algbw, precision(best)[1])
     found = spec.ranks_for_factor(lo, hi)
@@ -121,7 +112,7 @@ def check_consistency(log: ParsedLog, spec: Optional[CollectiveSpec]) -> list[st
     if log.footer_avg_busbw is not None and check:
         if top is not None and log.footer_avg_busbw > top + 0.0051:  # the average of the rows cannot exceed them
             problems.append(f"Avg bus bandwidth {log.footer_avg_busbw:g} is above every row's busbw (max {top:g})")
-    derived, exact, ratio_problems = derive_nranks(log.rows, spec, best)
+    derived, exact, ratio_problems = derive_nranks(best, spec)
     problems += ratio_problems
     log.nranks_derived = derived
     if exact and log.nranks_devices and not log.devices_elided and derived != log.nranks_devices:

@@ -2,7 +2,7 @@
 
 Compiled on first use with the C compiler ($CC, else cc, gcc or clang on PATH) and cached like the
 MPI timing loop. Without a compiler, or with FABRICBENCH_NO_NATIVE set, ingest reads the same rows
-on the Python path, at about half the speed; STATUS says which path runs and why.
+on the Python path, at under half the speed; STATUS says which path runs and why.
 """
 
 from __future__ import annotations
