@@ -23,7 +23,7 @@ import numpy as np
 import orjson
 
 from fabricbench.benchmarks.model.store import SAMPLES_FILE, iter_points, samples_signature
-from fabricbench.benchmarks.model.summary import per_iteration, summary_row
+from fabricbench.benchmarks.model.summary import derived
 
 COLUMNAR_FILE = "samples.parquet"
 FORMAT = "3"  # bump when the layout or the summary formulas change: old caches are rebuilt
@@ -35,14 +35,6 @@ def _schema() -> Any:
 
     return pa.schema([("meta", pa.string()), ("summary", pa.string()), ("ranks", pa.int32()),
                       ("iterations", pa.int32()), ("values", pa.list_(pa.float64()))])
-
-
-def derived(meta: dict[str, Any], matrix: np.ndarray) -> dict[str, Any]:
-    """What a loader needs of a point besides its fields: its summary row and per-rank medians."""
-    factor = meta.get("busbw_factor", 0.0)
-    row = summary_row(meta, per_iteration(matrix), float("nan") if factor is None else float(factor))  # null: unknown
-    row["rank_median_us"] = np.median(matrix, axis=1).tolist()
-    return row
 
 
 def _strings(items: list[bytes]) -> Any:
@@ -61,11 +53,14 @@ def _buffer_array(kind: Any, values: np.ndarray) -> Any:
     return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(np.ascontiguousarray(values))])
 
 
-def _batch(rows: list[tuple[dict[str, Any], np.ndarray]]) -> Any:
+def _batch(rows: list[tuple[Any, ...]]) -> Any:
+    """(fields, matrix) or (fields, matrix, summary) a point: the summary is derived where not given."""
     import pyarrow as pa
 
-    metas = [orjson.dumps(meta) for meta, _ in rows]
-    summaries = [orjson.dumps(derived(meta, m), option=orjson.OPT_SERIALIZE_NUMPY) for meta, m in rows]
+    metas = [orjson.dumps(r[0]) for r in rows]
+    summaries = [orjson.dumps(r[2] if len(r) > 2 else derived(r[0], r[1]), option=orjson.OPT_SERIALIZE_NUMPY)
+                 for r in rows]
+    rows = [(r[0], r[1]) for r in rows]
     sizes = np.array([m.size for _, m in rows], dtype=np.int64)
     offsets = np.zeros(len(rows) + 1, dtype=np.int32)
     offsets[1:] = np.cumsum(sizes)
@@ -87,8 +82,12 @@ def _discard(path: Path) -> None:
         pass
 
 
-def write_cache(run_dir: str | Path) -> Optional[Path]:
-    """Build samples.parquet from samples.jsonl; None when it cannot be written (read-only folder)."""
+def write_cache(run_dir: str | Path, points: Optional[list[tuple[dict[str, Any], np.ndarray, dict[str, Any]]]] = None
+                ) -> Optional[Path]:
+    """Build samples.parquet from samples.jsonl; None when it cannot be written (read-only folder).
+
+    ``points``: the file's points (fields as iter_points reads them, matrix, derived summary) where the
+    writer still holds them (an ingested log): built from memory instead of parsing the file back."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -103,11 +102,11 @@ def write_cache(run_dir: str | Path) -> Optional[Path]:
             "samples_mtime_ns": str(signature[1])}
     try:
         with pq.ParquetWriter(tmp, _schema(), compression="zstd") as out:
-            rows: list[tuple[dict[str, Any], np.ndarray]] = []
+            rows: list[tuple[Any, ...]] = []
             held = 0
-            for rec, matrix in iter_points(run_dir, problems):
-                rows.append((rec, matrix))
-                held += matrix.size
+            for point in iter_points(run_dir, problems) if points is None else points:
+                rows.append(point)
+                held += point[1].size
                 if held >= BATCH_VALUES:
                     out.write_batch(_batch(rows))
                     rows, held = [], 0

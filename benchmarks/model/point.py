@@ -50,7 +50,10 @@ class PointRecord:
 
     def meta(self) -> dict[str, Any]:
         """Every field but the time matrix, plus its iteration count."""
-        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "time_us"}
+        d = {name: getattr(self, name) for name in _META_FIELDS}
         d["timing"] = str(self.timing)
         d["iterations"] = len(self.time_us[0]) if len(self.time_us) else 0
         return d
+
+
+_META_FIELDS = tuple(f.name for f in fields(PointRecord) if f.name != "time_us")

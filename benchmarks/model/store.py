@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import csv
 import json
+import operator
 import os
 import secrets
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import fields
 from pathlib import Path
 from typing import Any, Optional
 
@@ -31,10 +31,12 @@ from fabricbench.benchmarks.model.errors import ResultsError, UsageError
 from fabricbench.benchmarks.model.point import PointRecord
 from fabricbench.benchmarks.model.redact import scrub_obj
 from fabricbench.benchmarks.model.run import RunRecord
-from fabricbench.benchmarks.model.summary import ALL_COLUMNS, per_iteration, summary_row
+from fabricbench.benchmarks.model.summary import ALL_COLUMNS, derived
 from fabricbench.benchmarks.model.typed import RecordError, from_dict, to_dict
 
 RUN_FILE, SAMPLES_FILE, SUMMARY_FILE = "run.json", "samples.jsonl", "summary.csv"
+_JSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+_CSV_BLANK, _CSV_CELLS = dict.fromkeys(ALL_COLUMNS, ""), operator.itemgetter(*ALL_COLUMNS)  # summary.csv's columns
 
 
 def new_run_id(tag: str = "", when: Optional[str] = None) -> str:
@@ -93,6 +95,8 @@ class RunWriter:
         self.secrets = secret_values
         self._samples = open(self.dir / SAMPLES_FILE, "ab")
         self._summary_started = False
+        # append_points' (fields, matrix, summary): the columnar form is built from them at close
+        self._held: Optional[list[tuple[dict[str, Any], np.ndarray, dict[str, Any]]]] = []
         # Held by every write. The interrupt thread takes it for good before it counts the points on disk,
         # so no point lands after that count and no later run.json overwrites the interrupted one.
         self.lock = threading.RLock()
@@ -102,22 +106,49 @@ class RunWriter:
             clean = scrub_obj(to_dict(record), self.secrets)
             _atomic_write(self.dir / RUN_FILE, json.dumps(clean, indent=2, default=str) + "\n")
 
-    def append_point(self, record: PointRecord) -> dict[str, Any]:
-        """samples.jsonl and summary.csv gain one line each; returns the summary row."""
+    def _encode(self, record: PointRecord) -> tuple[bytes, tuple[dict[str, Any], np.ndarray, dict[str, Any]]]:
+        """(the samples.jsonl line, (its fields as a reader loads them, the time matrix, its derived summary))."""
         matrix = np.ascontiguousarray(record.time_us, dtype=np.float64)
-        rec = {f.name: getattr(record, f.name) for f in fields(record) if f.name != "time_us"}
+        rec = record.__dict__.copy()  # every field, in declaration order
+        del rec["time_us"]
         rec["timing"] = str(record.timing)
-        rec = to_dict(scrub_obj(rec, self.secrets) if self.secrets else rec)
-        rec["time_us"] = matrix  # orjson writes the numpy matrix directly (10x json's speed)
-        line = orjson.dumps(rec, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n"
-        row = summary_row(record.meta(), per_iteration(matrix), record.busbw_factor)
-        row["run_id"] = self.dir.name
+        if self.secrets:
+            rec = scrub_obj(rec, self.secrets)
+        # orjson writes enums as their values, tuples as lists and the numpy matrix directly (10x json's
+        # speed); the matrix is the line's last key, so the fields' JSON is the line's start.
+        meta = orjson.dumps(rec, option=_JSON_OPTIONS)
+        line = b"".join((meta[:-1], b',"time_us":', orjson.dumps(matrix, option=_JSON_OPTIONS), b"}\n"))
+        loaded = orjson.loads(meta)  # what every reader sees: the summary is derived from exactly that
+        return line, (loaded, matrix, derived(loaded, matrix))
+
+    def append_point(self, record: PointRecord) -> dict[str, Any]:
+        """samples.jsonl and summary.csv gain one line each, fsync'd before this returns (a crash never
+        loses a completed size); returns the summary row."""
+        line, (_, _, row) = self._encode(record)
         with self.lock:
+            self._held = None  # a live run: its columnar form is built from the file at the end
             self._samples.write(line)
             self._samples.flush()
             os.fsync(self._samples.fileno())
-            self._append_summary(row)
+            self._append_summary([row])
+        del row["rank_median_us"]
+        row["run_id"] = self.dir.name
         return row
+
+    def append_points(self, records: Iterable[PointRecord]) -> list[dict[str, Any]]:
+        """Points that all exist already (a log being ingested): one write and one fsync for all of them,
+        and their columnar form built at close from what is held here, not parsed back. Returns the
+        summaries (each a summary row, less its run_id, plus its per-rank medians)."""
+        encoded = [self._encode(r) for r in records]
+        rows = [point[2] for _, point in encoded]
+        with self.lock:
+            self._samples.write(b"".join(line for line, _ in encoded))
+            self._samples.flush()
+            os.fsync(self._samples.fileno())
+            self._append_summary(rows)
+            if self._held is not None:
+                self._held.extend(point for _, point in encoded)
+        return rows
 
     def complete_points(self) -> int:
         """Lines of samples.jsonl that are whole (each is written and fsync'd before its count rises)."""
@@ -127,14 +158,16 @@ class RunWriter:
             return 0
         return data.count(b"\n")
 
-    def _append_summary(self, row: dict[str, Any]) -> None:
+    def _append_summary(self, rows: list[dict[str, Any]]) -> None:
         path = self.dir / SUMMARY_FILE
         new = not path.exists()
         with open(path, "a", newline="") as f:
-            out = csv.DictWriter(f, fieldnames=ALL_COLUMNS, extrasaction="ignore")
+            out = csv.writer(f)
             if new:
-                out.writeheader()
-            out.writerow(row)
+                out.writerow(ALL_COLUMNS)
+            # DictWriter's per-cell Python loop was most of an ingest's time: columns picked in C instead.
+            blank = _CSV_BLANK | {"run_id": self.dir.name}
+            out.writerows(map(_CSV_CELLS, (blank | row for row in rows)))
 
     def close(self, columnar: bool = True) -> None:
         """End of the run: close the samples and write their columnar form (best effort)."""
@@ -143,7 +176,7 @@ class RunWriter:
         if columnar:
             from fabricbench.benchmarks.model import columnar as col
 
-            col.write_cache(self.dir)
+            col.write_cache(self.dir, self._held)
 
 
 # -- reading --------------------------------------------------------------------------------------

@@ -43,6 +43,9 @@ def per_iteration(rank_times_us: np.ndarray) -> dict[str, np.ndarray]:
     t = np.asarray(rank_times_us, dtype=np.float64)
     if t.ndim != 2 or t.shape[1] == 0:
         raise ValueError("rank times must be a non-empty ranks x iterations matrix")
+    if t.shape[0] == 1:  # one rank (an ingested log's row): the same arrays without the reductions' overhead
+        return {"time_us": t[0], "time_us_mean": t[0], "skew_us": np.zeros(t.shape[1]),
+                "last_rank": np.zeros(t.shape[1], dtype=np.int64)}
     last = t.argmax(axis=0)
     mx = np.take_along_axis(t, last[None, :], axis=0)[0]
     return {
@@ -65,6 +68,10 @@ def time_stats(times_us: np.ndarray) -> dict[str, float]:
 
     One sample (an nccl-tests row: already a mean over its iterations) has no CI: NaN, not [t, t].
     """
+    if len(times_us) == 1:  # an ingested row: every statistic is the one value (a sort costs 50x more)
+        v = float(times_us[0])
+        return {"time_us_median": v, "time_us_p99": v, "time_us_ci_low": float("nan"),
+                "time_us_ci_high": float("nan"), "time_us_min": v, "time_us_max": v}
     t = np.sort(np.asarray(times_us, dtype=np.float64))
     n = t.size
     median = float(t[n // 2]) if n % 2 else float(0.5 * (t[n // 2 - 1] + t[n // 2]))
@@ -83,6 +90,11 @@ def time_stats(times_us: np.ndarray) -> dict[str, float]:
     }
 
 
+def median(values: np.ndarray) -> float:
+    """np.median, without its overhead (~20 us) for the one value of an ingested row."""
+    return float(values[0]) if len(values) == 1 else float(np.median(values))
+
+
 def summary_row(meta: Mapping[str, Any], it: Mapping[str, np.ndarray], busbw_factor: float) -> dict:
     """One summary row from a point's metadata and its per-iteration arrays."""
     stats = time_stats(it["time_us"])
@@ -90,7 +102,11 @@ def summary_row(meta: Mapping[str, Any], it: Mapping[str, np.ndarray], busbw_fac
     latency = meta.get("timing") != "cputime"
     algbw = bandwidth_gbps(int(meta["size_bytes"]), stats["time_us_median"]) if latency else float("nan")
     last = np.asarray(it["last_rank"])
-    counts = np.bincount(last.astype(np.int64)) if last.size else np.zeros(1, dtype=np.int64)
+    if last.size == 1:
+        slowest, share = int(last[0]), 1.0
+    else:
+        counts = np.bincount(last.astype(np.int64)) if last.size else np.zeros(1, dtype=np.int64)
+        slowest, share = int(counts.argmax()), float(counts.max() / max(last.size, 1))
     wrong = meta.get("wrong")
     row = {k: meta.get(k) for k in SUMMARY_COLUMNS if k in meta}
     row.update(stats)
@@ -99,10 +115,10 @@ def summary_row(meta: Mapping[str, Any], it: Mapping[str, np.ndarray], busbw_fac
         algbw_gbps=algbw,
         busbw_gbps=algbw * busbw_factor,
         busbw_factor=busbw_factor,
-        time_us_mean_ranks=float(np.median(it["time_us_mean"])),
-        skew_us_median=float(np.median(it["skew_us"])),
-        slowest_rank=int(counts.argmax()),
-        slowest_rank_share=float(counts.max() / max(last.size, 1)),
+        time_us_mean_ranks=median(it["time_us_mean"]),
+        skew_us_median=median(it["skew_us"]),
+        slowest_rank=slowest,
+        slowest_rank_share=share,
         ci_method="order-statistics",
         # A row of a log whose numbers contradict themselves is kept for the record, never a result.
         trusted=bool(meta.get("trusted", True)),
@@ -115,6 +131,15 @@ def summary_row(meta: Mapping[str, Any], it: Mapping[str, np.ndarray], busbw_fac
     for key in ROW_FACTS:
         if extra.get(key) is not None:
             row[key] = extra[key]
+    return row
+
+
+def derived(meta: Mapping[str, Any], matrix: np.ndarray) -> dict[str, Any]:
+    """What a loader needs of a point besides its fields: its summary row and per-rank medians.
+    ``meta`` as a reader loads it (a busbw factor of null: unknown)."""
+    factor = meta.get("busbw_factor", 0.0)
+    row = summary_row(meta, per_iteration(matrix), float("nan") if factor is None else float(factor))
+    row["rank_median_us"] = matrix[:, 0].tolist() if matrix.shape[1] == 1 else np.median(matrix, axis=1).tolist()
     return row
 
 
