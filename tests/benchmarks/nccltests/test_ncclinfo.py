@@ -46,3 +46,39 @@ def test_documented_lines():
                      "x NCCL INFO Using network IB",
                      "x NCCL INFO Channel 00/0 : 0[0] -> 1[0] [send] via NET/IB/0/GDRDMA"])
     assert ib.path == "ib-rdma" and ib.ib_devices.startswith("[0]mlx5_0:1/IB")
+
+
+def _info_lines() -> list[str]:
+    """Every NCCL INFO/WARN and libfabric line of the real logs and the explain corpus."""
+    from tests.datasets import DATA
+
+    out = []
+    for path in sorted(DATA.rglob("*")):
+        if path.suffix in (".txt", ".log", ".out") and path.is_file():
+            out += [s for s in path.read_text(errors="replace").splitlines()
+                    if "NCCL INFO" in s or "NCCL WARN" in s or "<warn>" in s]
+    return out
+
+
+def test_each_pattern_matches_only_where_its_guard_is():
+    """parse_info searches a line only where the pattern's literal (GUARDS) is in it: that skips nothing
+    if no match can lack it. Held on every real line, and on the NET/ group's shared literal."""
+    from fabricbench.benchmarks.nccltests.ncclinfo import _PATTERNS, GUARDS
+
+    lines = _info_lines()
+    assert len(lines) > 400
+    assert set(GUARDS) == set(_PATTERNS)
+    for name, pattern in _PATTERNS.items():  # each literal is written in its pattern (as a required part:
+        assert GUARDS[name] in pattern.pattern, name  # read by eye; the lines below test it)
+    hits = dict.fromkeys(_PATTERNS, 0)
+    net = {"plugin_loaded", "plugin_missing", "ofi_version", "libfabric_version", "provider", "platform",
+           "ib_devices", "ib_none", "socket"}
+    for line in lines:
+        for name, pattern in _PATTERNS.items():
+            m = pattern.search(line)
+            if m:
+                hits[name] += 1
+                assert GUARDS[name] in m.group(0), (name, line)  # in the match itself
+                assert name not in net or "NET/" in line
+    assert sum(v > 0 for v in hits.values()) >= 15  # the corpus exercises most patterns
+
