@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from fabricbench.benchmarks.nccltests import logtext, nativerows
 from fabricbench.benchmarks.nccltests.classify import classify
 from fabricbench.benchmarks.nccltests.logtext import parse_text, strip_prefix
-from tests.datasets import LOGS
+from tests.datasets import H200, LOGS
 
 CLEAN = "all_reduce__a100-40gb-8gpu-1node__superbench-allreduce.txt"
 PREFIXES = {
@@ -62,6 +62,29 @@ def test_strip_prefix_leaves_content_alone():
     assert strip_prefix("#       size   count") == "#       size   count"
     assert strip_prefix("HCA-128: Test NCCL failure common.cu:1204") == "HCA-128: Test NCCL failure common.cu:1204"
     assert strip_prefix("0:            8             2     float") == "           8             2     float"
+
+
+_PREFIX_PARTS = ["0:", " ", "\t", "[1,0]<stdout>:", "[0]", "10.3.35.83:", "gpu-node-7", "2026-05-01T12:34:56",
+                 ".123Z", "+00:00", "[2026-05-01 12:34:56]", "May", " 1", " 01", "12:34:56", "kubelet[77]:",
+                 "ip-10-0-0-1:1:1", "#", "8", "NCCL INFO", "\xa0", "\u3000", "\u0663", "\u00b2", "\u00c9", "x", "-", "."]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_PREFIX_PARTS), max_size=8).map("".join) | st.text(max_size=24))
+def test_the_prefix_pre_check_never_skips_a_prefix(line):
+    """strip_prefix asks _may_have_prefix before its regex: never False where the regex matches."""
+    if logtext._PREFIX.match(line):
+        assert logtext._may_have_prefix(line), repr(line)
+
+
+def test_the_prefix_pre_check_on_every_real_line(corpus):
+    lines = [ln for p in sorted(corpus.glob("*.txt")) for ln in p.read_text(errors="replace").splitlines()]
+    lines += [f(i, ln) for i, ln in enumerate(lines[:2000]) for f in PREFIXES.values()]
+    matched = [ln for ln in lines if logtext._PREFIX.match(ln)]
+    assert matched and all(logtext._may_have_prefix(ln) for ln in matched)
+    info = [ln for ln in (H200 / "ncclinfo.txt").read_text().splitlines() if "NCCL INFO" in ln]  # a real INFO log
+    assert info and not any(logtext._PREFIX.match(ln) for ln in info)
+    assert sum(not logtext._may_have_prefix(ln) for ln in info) > len(info) // 2  # what it is for
 
 
 LOG_FILES = sorted(p.name for p in LOGS.glob("*.txt")) if LOGS.is_dir() else [CLEAN]
