@@ -15,8 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from fabricbench.benchmarks.model.enums import NcclPath
-from fabricbench.benchmarks.model.run import NcclInfo
-from fabricbench.benchmarks.model.typed import from_dict
+from fabricbench.benchmarks.model.run import AlgoProto, NcclInfo
 
 _PATTERNS = {
     "network": re.compile(r"Using network (.+?)\s*$"),
@@ -162,9 +161,9 @@ def parse_info(lines: Iterable[str]) -> NcclInfo:
     if gdr_channels or non_gdr_channels:
         facts["net_channels_gdr"], facts["net_channels_no_gdr"] = gdr_channels, non_gdr_channels
     if algos:
-        facts["algo_proto"] = [{"op": op, "algo": a, "proto": p, "count": n} for (op, a, p), n in algos.items()]
-    facts["path"] = summarize_path(facts).value
-    return from_dict(NcclInfo, facts)
+        facts["algo_proto"] = [AlgoProto(op, a, p, n) for (op, a, p), n in algos.items()]
+    facts["path"] = summarize_path(facts)
+    return NcclInfo(**facts)  # typed as declared (a test round-trips it through from_dict): no checks per field
 
 
 def summarize_path(facts: dict[str, Any]) -> NcclPath:

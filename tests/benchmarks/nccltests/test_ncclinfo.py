@@ -82,3 +82,16 @@ def test_each_pattern_matches_only_where_its_guard_is():
                 assert name not in net or "NET/" in line
     assert sum(v > 0 for v in hits.values()) >= 15  # the corpus exercises most patterns
 
+
+
+def test_parse_info_builds_the_record_as_declared():
+    """parse_info builds NcclInfo directly (from_dict's checks cost a third of it): the same record as
+    from_dict gives, on every real line and on each log's lines alone."""
+    from fabricbench.benchmarks.model.run import NcclInfo
+    from fabricbench.benchmarks.model.typed import from_dict
+
+    lines = _info_lines()
+    for chunk in [lines] + [lines[i:i + 40] for i in range(0, len(lines), 40)]:
+        info = parse_info(chunk)
+        assert info == from_dict(NcclInfo, to_dict(info))
+        assert to_dict(info) == to_dict(from_dict(NcclInfo, to_dict(info)))
