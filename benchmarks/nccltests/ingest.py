@@ -47,8 +47,12 @@ def read_logs(path: str | Path, collective: Optional[str] = None) -> list[tuple[
     except OSError as exc:
         raise UsageError(f"{p}: cannot read ({exc.strerror})") from None
     text = data.decode("utf-8", errors="replace")
-    for looks_like, parse in MPI_BENCHMARKS:  # OSU, IMB: one log per test in the file
-        if looks_like(text):
+    # OSU, IMB: one log per test in the file. Their titles are looked for before the first nccl-tests
+    # header only (none of them prints 'algbw'): the whole of a long nccl-tests log is not searched 6 times.
+    header = text.find("algbw")
+    before = text if header < 0 else text[:header]
+    for looks_like, parse in MPI_BENCHMARKS:
+        if looks_like(before):
             return [(classify(log, log.collective or collective), parse_info(log.info_lines))
                     for log in parse(text, str(p))] or [(not_a_table(str(p), "no test results"), parse_info([]))]
     if text.lstrip().startswith("{") and is_rccl_lines(text):

@@ -112,3 +112,18 @@ def test_bibw_time_is_twice_the_message_over_the_aggregate_bandwidth():
 def test_a_failed_omb_py_run_is_an_error_log():
     [(log, _)] = read_logs(OTHER / "recorded__ombpy-allreduce.txt")
     assert log.status == LogClass.ERROR and log.rows == [] and "Traceback" in log.errors[0]
+
+
+def test_a_file_is_osu_only_where_its_title_comes_before_any_nccl_tests_table(tmp_path, corpus):
+    """OSU/IMB titles are looked for before the first nccl-tests header only (ingest speed): a real OSU
+    output is OSU wherever it sits before a table, and an nccl-tests log is never searched past its header."""
+    from tests.datasets import LOGS
+
+    osu = (OTHER / "recorded__osu_latency.txt").read_text()
+    nccl = (LOGS / "all_reduce__a100-40gb-8gpu-1node__superbench-allreduce.txt").read_text()
+    for name, text, backend in (("osu-first.txt", osu + nccl, "osu"), ("nccl-first.txt", nccl + osu, "nccl-tests"),
+                                ("osu.txt", osu, "osu")):
+        (tmp_path / name).write_text(text)
+        logs = [log for log, _ in read_logs(tmp_path / name)]
+        assert {log.backend for log in logs} == {backend}, name
+        assert all(log.rows for log in logs)
