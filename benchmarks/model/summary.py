@@ -97,32 +97,34 @@ def median(values: np.ndarray) -> float:
 
 def summary_row(meta: Mapping[str, Any], it: Mapping[str, np.ndarray], busbw_factor: float) -> dict:
     """One summary row from a point's metadata and its per-iteration arrays."""
-    stats = time_stats(it["time_us"])
-    # Bandwidth is size over latency; nccl-tests -C prints CPU launch time instead, not a latency.
-    latency = meta.get("timing") != "cputime"
-    algbw = bandwidth_gbps(int(meta["size_bytes"]), stats["time_us_median"]) if latency else float("nan")
     last = np.asarray(it["last_rank"])
     if last.size == 1:
         slowest, share = int(last[0]), 1.0
     else:
         counts = np.bincount(last.astype(np.int64)) if last.size else np.zeros(1, dtype=np.int64)
         slowest, share = int(counts.argmax()), float(counts.max() / max(last.size, 1))
+    return _row(meta, time_stats(it["time_us"]), busbw_factor, iterations=int(len(it["time_us"])),
+                time_us_mean_ranks=median(it["time_us_mean"]), skew_us_median=median(it["skew_us"]),
+                slowest_rank=slowest, slowest_rank_share=share)
+
+
+def _row(meta: Mapping[str, Any], stats: dict[str, float], busbw_factor: float, **facts: Any) -> dict:
+    # Bandwidth is size over latency; nccl-tests -C prints CPU launch time instead, not a latency.
+    latency = meta.get("timing") != "cputime"
+    algbw = bandwidth_gbps(int(meta["size_bytes"]), stats["time_us_median"]) if latency else float("nan")
     wrong = meta.get("wrong")
-    row = {k: meta.get(k) for k in SUMMARY_COLUMNS if k in meta}
+    trusted = bool(meta.get("trusted", True))
+    row = {k: meta[k] for k in SUMMARY_COLUMNS if k in meta}
     row.update(stats)
+    row.update(facts)
     row.update(
-        iterations=int(len(it["time_us"])),
         algbw_gbps=algbw,
         busbw_gbps=algbw * busbw_factor,
         busbw_factor=busbw_factor,
-        time_us_mean_ranks=median(it["time_us_mean"]),
-        skew_us_median=median(it["skew_us"]),
-        slowest_rank=slowest,
-        slowest_rank_share=share,
         ci_method="order-statistics",
         # A row of a log whose numbers contradict themselves is kept for the record, never a result.
-        trusted=bool(meta.get("trusted", True)),
-        valid=wrong is not None and int(wrong) == 0 and bool(meta.get("trusted", True)),
+        trusted=trusted,
+        valid=wrong is not None and int(wrong) == 0 and trusted,
     )
     for key in EXTRA_COLUMNS:
         if key not in row and key in meta:
@@ -138,7 +140,14 @@ def derived(meta: Mapping[str, Any], matrix: np.ndarray) -> dict[str, Any]:
     """What a loader needs of a point besides its fields: its summary row and per-rank medians.
     ``meta`` as a reader loads it (a busbw factor of null: unknown)."""
     factor = meta.get("busbw_factor", 0.0)
-    row = summary_row(meta, per_iteration(matrix), float("nan") if factor is None else float(factor))
+    factor = float("nan") if factor is None else float(factor)
+    if matrix.size == 1:  # one rank, one number (an ingested row): summary_row's statistics of it, without numpy
+        v = float(matrix[0, 0])
+        row = _row(meta, time_stats([v]), factor, iterations=1, time_us_mean_ranks=v, skew_us_median=0.0,
+                   slowest_rank=0, slowest_rank_share=1.0)
+        row["rank_median_us"] = [v]
+        return row
+    row = summary_row(meta, per_iteration(matrix), factor)
     row["rank_median_us"] = matrix[:, 0].tolist() if matrix.shape[1] == 1 else np.median(matrix, axis=1).tolist()
     return row
 

@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fabricbench.benchmarks.model.summary import (
     SUMMARY_COLUMNS,
@@ -51,3 +53,27 @@ def test_frame_puts_contract_columns_first():
     df = summary_frame([summary_row({"size_bytes": 1, "wrong": 0, "collective": "x"},
                                     per_iteration(np.ones((1, 3))), 1.0)])
     assert list(df.columns[: len(SUMMARY_COLUMNS)]) == SUMMARY_COLUMNS
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([None, 0, 3]), st.booleans(),
+       st.sampled_from(["nccl-tests", "cputime", "osu"]), st.sampled_from([None, 1.75, 0.0]))
+@settings(max_examples=300, deadline=None)
+def test_one_value_point_summary_equals_the_general_path(v, wrong, trusted, timing, factor):
+    """derived() answers a 1 x 1 matrix (an ingested row) without numpy: the same row as the general path."""
+    from fabricbench.benchmarks.model.summary import derived, per_iteration, summary_row
+
+    meta = {"collective": "all_reduce", "size_bytes": 1 << 20, "nranks": 8, "wrong": wrong, "trusted": trusted,
+            "timing": timing, "busbw_factor": factor, "extra": {"algo": "RING", "statistic": None}}
+    fast = derived(meta, np.array([[v]]))
+    f = float("nan") if factor is None else factor
+    one_rank = summary_row(meta, per_iteration(np.array([[v]])), f)
+    generals = [one_rank]
+    if abs(v) < 1e300:  # two equal ranks: the reductions' own path (their sum must not overflow)
+        generals.append(summary_row(meta, per_iteration(np.array([[v], [v]])), f))
+    for general in generals:
+        general["rank_median_us"] = [v]
+        assert fast.keys() == general.keys()
+        for key in fast:
+            a, b = fast[key], general[key]
+            assert a == b or np.array_equal(a, b, equal_nan=True), key  # NaN == NaN here
+            assert type(a) is type(b), key

@@ -66,7 +66,8 @@ def test_strip_prefix_leaves_content_alone():
 
 _PREFIX_PARTS = ["0:", " ", "\t", "[1,0]<stdout>:", "[0]", "10.3.35.83:", "gpu-node-7", "2026-05-01T12:34:56",
                  ".123Z", "+00:00", "[2026-05-01 12:34:56]", "May", " 1", " 01", "12:34:56", "kubelet[77]:",
-                 "ip-10-0-0-1:1:1", "#", "8", "NCCL INFO", "\xa0", "\u3000", "\u0663", "\u00b2", "\u00c9", "x", "-", "."]
+                 "ip-10-0-0-1:1:1", "#", "8", "NCCL INFO", "\xa0", "\u3000", "\u0663", "\u00b2", "\u00c9", "x", "-",
+                 "."]
 
 
 @settings(max_examples=3000, deadline=None)
