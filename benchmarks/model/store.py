@@ -5,6 +5,7 @@ results/<run_id>/
                    so a run killed at any moment still says it did not finish
   samples.jsonl    one PointRecord per completed size: every rank's per-iteration times; appended
                    and fsync'd as each size completes, so a crash never loses a completed size
+                   (an ingested log's points, which all exist already, in one write and one fsync)
   summary.csv      one summary line appended as each size completes (a convenience copy: readers
                    recompute it from the samples)
   samples.parquet  the columnar form of the samples, written when the run ends and rebuilt by the
