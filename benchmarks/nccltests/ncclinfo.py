@@ -44,9 +44,9 @@ _PATTERNS = {
     "warn_source": re.compile(r"(\S+\.(?:cc|cu|c|cpp|h):\d+)\s*$"),
     "libfabric_warn": re.compile(r"libfabric:\d+:\d+::(\S+)<warn>\s*(.*)$"),
 }
-P = _PATTERNS
 # A literal every match of each pattern contains: parse_info searches a line only where it is present
 # (tests/benchmarks/nccltests/test_ncclinfo.py holds each pattern to its literal on every real line).
+# The NET/ patterns, which all contain 'NET/', are looked at only on such lines (_net_facts).
 GUARDS = {"network": "Using network ", "plugin_loaded": "NET/Plugin", "plugin_missing": "NET/Plugin",
           "ofi_version": "NET/OFI ", "libfabric_version": "NET/OFI ", "provider": "NET/OFI ",
           "platform": "NET/OFI ", "ib_devices": "NET/IB : ", "ib_none": "NET/IB : ", "socket": "NET/Socket : Using",
@@ -55,6 +55,7 @@ GUARDS = {"network": "Using network ", "plugin_loaded": "NET/Plugin", "plugin_mi
           "env_set": " set by environment to ", "graph": ", crossNic ", "nccl_version": "NCCL version ",
           "gdr_disabled": "GPU Direct RDMA Disabled for ", "gdr_far": "GPU Direct RDMA Disabled for ",
           "topo_file": "Setting NCCL_TOPO_FILE ", "libfabric_warn": "<warn>", "warn_source": ""}
+NET = tuple(name for name, guard in GUARDS.items() if guard.startswith("NET/"))  # _net_facts' patterns
 
 
 def _transport_kind(via: str) -> str:
@@ -66,30 +67,31 @@ def _transport_kind(via: str) -> str:
 
 def _net_facts(line: str, facts: dict[str, Any]) -> None:
     """The NET/Plugin, NET/OFI, NET/IB and NET/Socket lines (every pattern here names 'NET/')."""
-    if "NET/Plugin" in line:
-        if m := P["plugin_loaded"].search(line):
+    g, p = GUARDS, _PATTERNS
+    if g["plugin_loaded"] in line:  # plugin_missing has the same guard
+        if m := p["plugin_loaded"].search(line):
             facts["net_plugin"] = m.group(1)
-        if P["plugin_missing"].search(line):
+        if p["plugin_missing"].search(line):
             facts["net_plugin_missing"] = True
-    if "NET/OFI " in line:
-        if m := P["ofi_version"].search(line):
+    if g["ofi_version"] in line:  # as do libfabric_version, provider, platform
+        if m := p["ofi_version"].search(line):
             facts["aws_ofi_nccl"] = m.group(1)
-        if m := P["libfabric_version"].search(line):
+        if m := p["libfabric_version"].search(line):
             facts["libfabric"] = m.group(1)
-        if m := P["provider"].search(line):
+        if m := p["provider"].search(line):
             facts["provider"] = m.group(1)
             if m.group(2):
                 facts["fabric"] = m.group(2)
             if m.group(3):
                 facts["nics"] = int(m.group(3))
-        if m := P["platform"].search(line):
+        if m := p["platform"].search(line):
             facts["platform"] = m.group(1)
-    if "NET/IB : " in line:
-        if m := P["ib_devices"].search(line):
+    if g["ib_devices"] in line:  # and ib_none
+        if m := p["ib_devices"].search(line):
             facts["ib_devices"] = m.group(1).strip()
-        if P["ib_none"].search(line):
+        if p["ib_none"].search(line):
             facts["ib_no_device"] = True
-    if "NET/Socket : Using" in line and P["socket"].search(line):
+    if g["socket"] in line and p["socket"].search(line):
         facts["socket_available"] = True
 
 
@@ -99,8 +101,9 @@ def parse_info(lines: Iterable[str]) -> NcclInfo:
     gdr_channels = non_gdr_channels = 0
     algos: Counter = Counter()
     paths: set[str] = set()
+    g, p = GUARDS, _PATTERNS
     for line in lines:
-        if "<warn>" in line and (m := P["libfabric_warn"].search(line)):  # aws-ofi-nccl's EFA failures often
+        if g["libfabric_warn"] in line and (m := p["libfabric_warn"].search(line)):  # aws-ofi-nccl's EFA failures often
             facts["lines"] += 1                                            # show only here
             facts.setdefault("warnings", []).append(f"libfabric {m.group(1)} {m.group(2).strip()}"[:200])
             continue
@@ -109,16 +112,16 @@ def parse_info(lines: Iterable[str]) -> NcclInfo:
         facts["lines"] += 1
         if "NCCL WARN" in line:
             before, after = line.split("NCCL WARN", 1)
-            where = m.group(1) + " " if (m := P["warn_source"].search(before)) else ""
+            where = m.group(1) + " " if (m := p["warn_source"].search(before)) else ""
             facts.setdefault("warnings", []).append((where + after.strip())[:200])  # 'transport/nvls.cc:165 Cuda ...'
             continue
         # Each search runs only where its pattern's own literal (GUARDS) is in the line: the same facts at
         # a tenth of the cost, which an NCCL_DEBUG=INFO log of thousands of lines pays once a line.
-        if "NET/" in line:
+        if "NET/" in line:  # every pattern of _net_facts contains it
             _net_facts(line, facts)
-        if "Using network " in line and (m := P["network"].search(line)):
+        if g["network"] in line and (m := p["network"].search(line)):
             facts["network"] = m.group(1)
-        if "via " in line and (m := P["channel"].search(line)):
+        if g["channel"] in line and (m := p["channel"].search(line)):
             via = m.group(1).strip()
             transports[_transport_kind(via)] += 1
             if via.startswith("NET/"):
@@ -126,31 +129,31 @@ def parse_info(lines: Iterable[str]) -> NcclInfo:
                     gdr_channels += 1
                 else:
                     non_gdr_channels += 1
-        if "Connected all rings" in line and (m := P["rings_gdr"].search(line)) and m.group(2) is not None:
+        if g["rings_gdr"] in line and (m := p["rings_gdr"].search(line)) and m.group(2) is not None:
             facts["rings_gdr"] = int(m.group(2))
-        if "NVLS multicast" in line and (m := P["nvls_available"].search(line)):
+        if g["nvls_available"] in line and (m := p["nvls_available"].search(line)):
             facts["nvls_available"] = m.group(1) is None
-        if " coll channels, " in line and (m := P["channels"].search(line)) and m.group(3) is not None:
+        if g["channels"] in line and (m := p["channels"].search(line)) and m.group(3) is not None:
             facts["nvls_channels"] = int(m.group(3))
-        if " Bytes -> Algo " in line and (m := P["tuning"].search(line)):
+        if g["tuning"] in line and (m := p["tuning"].search(line)):
             algos[(m.group(1), m.group(3), m.group(4))] += 1
-        if "nRanks " in line and (m := P["nranks"].search(line)):
+        if g["nranks"] in line and (m := p["nranks"].search(line)):
             facts["nranks"], facts["nnodes"] = int(m.group(1)), int(m.group(2))
-        if " set by environment to " in line and (m := P["env_set"].search(line)):
+        if g["env_set"] in line and (m := p["env_set"].search(line)):
             facts.setdefault("env_set", {})[m.group(1)] = m.group(2).rstrip(".")
-        if ", crossNic " in line and (m := P["graph"].search(line)):
+        if g["graph"] in line and (m := p["graph"].search(line)):
             paths.add(f"{m.group(3)}/{m.group(4)}")
-        if "NCCL version " in line and (m := P["nccl_version"].search(line)):
+        if g["nccl_version"] in line and (m := p["nccl_version"].search(line)):
             facts.setdefault("nccl", m.group(1))
-        if "GPU Direct RDMA Disabled for " in line:
-            if m := P["gdr_far"].search(line):
+        if g["gdr_far"] in line:  # gdr_disabled has the same guard
+            if m := p["gdr_far"].search(line):
                 far = facts.setdefault("gdr_far", [])
                 one = f"GPU {m.group(1)} / HCA {m.group(2)} (distance {m.group(3)} > {m.group(4)})"
                 far += [] if one in far else [one]
-            if m := P["gdr_disabled"].search(line):
+            if m := p["gdr_disabled"].search(line):
                 hcas = facts.setdefault("gdr_disabled_hcas", [])
                 hcas += [] if m.group(1) in hcas else [m.group(1)]
-        if "Setting NCCL_TOPO_FILE " in line and (m := P["topo_file"].search(line)):
+        if g["topo_file"] in line and (m := p["topo_file"].search(line)):
             facts["topo_file"] = m.group(1)
     if transports:
         facts["transports"] = dict(transports)

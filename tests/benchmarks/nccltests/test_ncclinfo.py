@@ -63,7 +63,7 @@ def _info_lines() -> list[str]:
 def test_each_pattern_matches_only_where_its_guard_is():
     """parse_info searches a line only where the pattern's literal (GUARDS) is in it: that skips nothing
     if no match can lack it. Held on every real line, and on the NET/ group's shared literal."""
-    from fabricbench.benchmarks.nccltests.ncclinfo import _PATTERNS, GUARDS
+    from fabricbench.benchmarks.nccltests.ncclinfo import _PATTERNS, GUARDS, NET
 
     lines = _info_lines()
     assert len(lines) > 400
@@ -71,8 +71,9 @@ def test_each_pattern_matches_only_where_its_guard_is():
     for name, pattern in _PATTERNS.items():  # each literal is written in its pattern (as a required part:
         assert GUARDS[name] in pattern.pattern, name  # read by eye; the lines below test it)
     hits = dict.fromkeys(_PATTERNS, 0)
-    net = {"plugin_loaded", "plugin_missing", "ofi_version", "libfabric_version", "provider", "platform",
-           "ib_devices", "ib_none", "socket"}
+    net = set(NET)  # the NET/ group, read only on lines with 'NET/'
+    assert net == {"plugin_loaded", "plugin_missing", "ofi_version", "libfabric_version", "provider", "platform",
+                   "ib_devices", "ib_none", "socket"}
     for line in lines:
         for name, pattern in _PATTERNS.items():
             m = pattern.search(line)
