@@ -57,10 +57,12 @@ def per_iteration(rank_times_us: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def bandwidth_gbps(size_bytes: int, time_us: float) -> float:
-    """algbw in GB/s (1e9 bytes/s) from a time in microseconds: size / time."""
-    if time_us <= 0 or not np.isfinite(time_us):
+    """algbw in GB/s (1e9 bytes/s) from a time in microseconds: size / time. NaN for a time that is not
+    positive, not finite, or so small (a denormal) that it is 0 in seconds: no number, not a crash."""
+    seconds = time_us * 1e-6
+    if not seconds > 0 or not np.isfinite(time_us):
         return float("nan")
-    return size_bytes / (time_us * 1e-6) / 1e9
+    return size_bytes / seconds / 1e9
 
 
 def time_stats(times_us: np.ndarray) -> dict[str, float]:

@@ -77,3 +77,9 @@ def test_one_value_point_summary_equals_the_general_path(v, wrong, trusted, timi
             a, b = fast[key], general[key]
             assert a == b or np.array_equal(a, b, equal_nan=True), key  # NaN == NaN here
             assert type(a) is type(b), key
+
+
+def test_a_denormal_time_is_no_bandwidth_not_a_crash():
+    """5e-324 us is 0 in seconds (found by the property test above): NaN, like a time of 0."""
+    assert np.isnan(bandwidth_gbps(1 << 20, 5e-324)) and np.isnan(bandwidth_gbps(1 << 20, 0.0))
+    assert bandwidth_gbps(1_000_000, 20.0) == pytest.approx(50.0)
