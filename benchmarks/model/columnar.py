@@ -53,24 +53,22 @@ def _buffer_array(kind: Any, values: np.ndarray) -> Any:
     return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(np.ascontiguousarray(values))])
 
 
-def _batch(rows: list[tuple[Any, ...]]) -> Any:
-    """(fields, matrix) or (fields, matrix, summary) a point: the summary is derived where not given."""
+def _batch(rows: list[tuple[dict[str, Any], np.ndarray, dict[str, Any]]]) -> Any:
+    """(fields, matrix, derived summary) a point."""
     import pyarrow as pa
 
-    metas = [orjson.dumps(r[0]) for r in rows]
-    summaries = [orjson.dumps(r[2] if len(r) > 2 else derived(r[0], r[1]), option=orjson.OPT_SERIALIZE_NUMPY)
-                 for r in rows]
-    rows = [(r[0], r[1]) for r in rows]
-    sizes = np.array([m.size for _, m in rows], dtype=np.int64)
+    metas = [orjson.dumps(meta) for meta, _, _ in rows]
+    summaries = [orjson.dumps(summary, option=orjson.OPT_SERIALIZE_NUMPY) for _, _, summary in rows]
+    sizes = np.array([m.size for _, m, _ in rows], dtype=np.int64)
     offsets = np.zeros(len(rows) + 1, dtype=np.int32)
     offsets[1:] = np.cumsum(sizes)
-    flat = np.concatenate([np.asarray(m, dtype=np.float64).ravel() for _, m in rows])
+    flat = np.concatenate([np.asarray(m, dtype=np.float64).ravel() for _, m, _ in rows])
     values = _buffer_array(pa.float64(), flat)
     return pa.record_batch([
         _strings(metas),
         _strings(summaries),
-        _buffer_array(pa.int32(), np.array([m.shape[0] for _, m in rows], dtype=np.int32)),
-        _buffer_array(pa.int32(), np.array([m.shape[1] for _, m in rows], dtype=np.int32)),
+        _buffer_array(pa.int32(), np.array([m.shape[0] for _, m, _ in rows], dtype=np.int32)),
+        _buffer_array(pa.int32(), np.array([m.shape[1] for _, m, _ in rows], dtype=np.int32)),
         pa.Array.from_buffers(pa.list_(pa.float64()), len(rows), [None, pa.py_buffer(offsets)], children=[values]),
     ], schema=_schema())
 
@@ -102,9 +100,10 @@ def write_cache(run_dir: str | Path, points: Optional[list[tuple[dict[str, Any],
             "samples_mtime_ns": str(signature[1])}
     try:
         with pq.ParquetWriter(tmp, _schema(), compression="zstd") as out:
-            rows: list[tuple[Any, ...]] = []
+            rows: list[tuple[dict[str, Any], np.ndarray, dict[str, Any]]] = []
             held = 0
-            for point in iter_points(run_dir, problems) if points is None else points:
+            read = ((rec, m, derived(rec, m)) for rec, m in iter_points(run_dir, problems))
+            for point in read if points is None else points:
                 rows.append(point)
                 held += point[1].size
                 if held >= BATCH_VALUES:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from fabricbench.benchmarks.model.enums import TimingMode
@@ -47,13 +47,3 @@ class PointRecord:
     role: Optional[str] = field(default=None, metadata=doc("locate: reference, or the test it was (half0, whole...)"))
     trusted: bool = field(default=True, metadata=doc("false for rows of a log whose numbers contradict themselves"))
     schema: int = SAMPLE_SCHEMA_VERSION
-
-    def meta(self) -> dict[str, Any]:
-        """Every field but the time matrix, plus its iteration count."""
-        d = {name: getattr(self, name) for name in _META_FIELDS}
-        d["timing"] = str(self.timing)
-        d["iterations"] = len(self.time_us[0]) if len(self.time_us) else 0
-        return d
-
-
-_META_FIELDS = tuple(f.name for f in fields(PointRecord) if f.name != "time_us")

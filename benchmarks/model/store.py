@@ -95,7 +95,6 @@ class RunWriter:
         self.dir = make_run_dir(out_dir, run_id)
         self.secrets = secret_values
         self._samples = open(self.dir / SAMPLES_FILE, "ab")
-        self._summary_started = False
         # append_points' (fields, matrix, summary): the columnar form is built from them at close
         self._held: Optional[list[tuple[dict[str, Any], np.ndarray, dict[str, Any]]]] = []
         # Held by every write. The interrupt thread takes it for good before it counts the points on disk,
